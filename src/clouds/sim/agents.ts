@@ -1,0 +1,48 @@
+// In-process mode plays the node agents: for every node on the simulated cloud it reports what a real
+// agent would (the node booted, the job started, the job finished after its estimated runtime in sim
+// time, a reclaim notice arrived) through the very same report functions the agent API will call.
+import type { Store } from '../../store/store.js';
+import type { Reports } from '../../services/reports.js';
+import type { SimProvider } from './provider.js';
+
+export class SimAgents {
+  constructor(
+    private readonly store: Store,
+    private readonly provider: SimProvider,
+    private readonly reports: Reports,
+    private readonly timeScale: number,
+  ) {}
+
+  async tick(now: Date): Promise<void> {
+    const instances = new Map((await this.provider.list()).map((i) => [i.nodeId, i]));
+    for (const node of this.store.nodes.list(['provisioning', 'ready', 'draining'])) {
+      if (node.provider !== this.provider.name) continue;
+      const inst = instances.get(node.id);
+      if (!inst || inst.state === 'terminated') continue; // the reconciler handles vanished instances
+      if (inst.interruptedAt && node.state !== 'draining') {
+        this.reports.notice(node.id, 'spot reclaim notice', now);
+        continue;
+      }
+      if (node.state === 'provisioning' && inst.state === 'running' && node.providerId) {
+        this.reports.nodeReady(node.id, now);
+      }
+    }
+    this.runJobs(now);
+  }
+
+  /** Starts jobs whose nodes are all ready, and finishes batch jobs whose sim runtime has passed. */
+  private runJobs(now: Date): void {
+    for (const job of this.store.jobs.inStates(['provisioning', 'running'])) {
+      const nodes = job.nodeIds.map((id) => this.store.nodes.get(id));
+      if (nodes.some((n) => !n || n.provider !== this.provider.name)) continue;
+      if (job.state === 'provisioning') {
+        if (nodes.every((n) => n?.state === 'ready')) this.reports.jobStarted(job.id, now);
+        continue;
+      }
+      const hours = job.spec.runtime?.estimateHours;
+      if ((job.spec.kind ?? 'batch') === 'inference' || hours === undefined || !job.startedAt) continue;
+      const simElapsedHours = ((now.getTime() - Date.parse(job.startedAt)) / 3_600_000) * this.timeScale;
+      if (simElapsedHours >= hours) this.reports.jobExited(job.id, 0, now);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// The words of DESIGN.md as types. Everything here is plain data: the core takes these in and gives
+// these back; adapters (store, clouds, API) convert to and from them at the edge.
+
+export type CloudName = 'aws' | 'gcp' | 'azure';
+export const CLOUDS: readonly CloudName[] = ['aws', 'gcp', 'azure'];
+
+export type Market = 'spot' | 'on-demand';
+
+export interface GpuShape {
+  /** Canonical model name from core/gpus.ts (A100, H100, L4, T4, ...). */
+  model: string;
+  count: number;
+  /** Memory of one GPU. */
+  memoryGiB: number;
+}
+
+export interface Availability {
+  /** 0..1 where a cloud gives a placement score; null when unknown. */
+  score: number | null;
+  /** ISO time until which the pool is blocked (recent capacity failure or interruption). */
+  blockedUntil: string | null;
+  interruptionsPerHour: number | null;
+}
+
+/** One purchasable shape right now. */
+export interface Offer {
+  cloud: CloudName;
+  region: string;
+  /** Zone name; null for regional offers (some Azure ones). */
+  zone: string | null;
+  /** AWS availability-zone ID (use1-az4); AZ names differ per account, IDs do not. */
+  zoneId?: string;
+  instanceType: string;
+  gpu: GpuShape;
+  vcpus: number;
+  memoryGiB: number;
+  market: Market;
+  pricePerHour: number;
+  observedAt: string;
+  availability: Availability;
+  /** Where the price came from: 'catalog' (bundled), 'live', 'simulated'. */
+  source: string;
+}
+
+/** An offer's identity without its price. */
+export interface Pool {
+  cloud: CloudName;
+  region: string;
+  zone: string | null;
+  instanceType: string;
+  market: Market;
+}
+
+export function poolKey(p: Pool): string {
+  return `${p.cloud}/${p.region}/${p.zone ?? '-'}/${p.instanceType}/${p.market}`;
+}
+
+export type JobState =
+  | 'queued'
+  | 'held'
+  | 'scheduled'
+  | 'provisioning'
+  | 'running'
+  | 'checkpointing'
+  | 'migrating'
+  | 'suspended'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export type NodeState = 'provisioning' | 'ready' | 'draining' | 'terminating' | 'terminated' | 'lost';
+
+export interface Checkpoint {
+  path: string;
+  step: number;
+  at: string;
+}
+
+/** A job as the core sees it: its validated spec plus what the system has decided about it. */
+export interface Job {
+  id: string;
+  name: string;
+  team: string;
+  spec: import('./jobspec.js').JobSpec;
+  state: JobState;
+  /** Why the job is in its state (held reason, failure reason). */
+  reason: string | null;
+  priority: number;
+  submittedAt: string;
+  updatedAt: string;
+  /** Ids of the jobs this one waits for (resolved from names at submission). */
+  dependsOn: string[];
+  /** Nodes the job is placed on (one per spec.resources.nodes). */
+  nodeIds: string[];
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Accrued cost in USD (what ran, at the price in force). */
+  costUsd: number;
+  /** Cost the scheduler expected when it placed the job. */
+  expectedCostUsd: number | null;
+  checkpoint: Checkpoint | null;
+}
+
+export interface NodeRecord {
+  id: string;
+  cloud: CloudName;
+  /** Which CapacityProvider owns it: 'sim' or the cloud name. */
+  provider: string;
+  region: string;
+  zone: string | null;
+  instanceType: string;
+  market: Market;
+  gpu: GpuShape;
+  pricePerHour: number;
+  state: NodeState;
+  /** The provider's own id for the instance, once known. */
+  providerId: string | null;
+  createdAt: string;
+  readyAt: string | null;
+  /** Last time the node did something useful (ran a job); scale-down measures idleness from here. */
+  lastBusyAt: string;
+  terminatedAt: string | null;
+  /** Accrued cost of the node itself (boot and idle included). */
+  costUsd: number;
+}
+
+export interface JobEvent {
+  jobId: string;
+  at: string;
+  from: JobState | null;
+  to: JobState;
+  reason: string;
+}

@@ -1,0 +1,105 @@
+// What a node's agent reports, applied to the store: the node is ready, a job started or exited, a
+// reclaim notice came, the node is gone. In-process simulation and (later) the agent API both call
+// these, so there is one code path for what happens on a node.
+import type { Logger } from 'pino';
+import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
+import type { Job } from '../core/model.js';
+import { poolKey } from '../core/model.js';
+import type { Store } from '../store/store.js';
+import { nodeCost, type Providers, runCost } from './billing.js';
+
+export interface ReportsOptions {
+  /** How long a pool stays blocked after one of its nodes was interrupted. */
+  interruptionBlockSeconds: number;
+}
+
+export class Reports {
+  constructor(
+    private readonly store: Store,
+    private readonly providers: Providers,
+    private readonly opts: ReportsOptions,
+    private readonly log: Logger,
+  ) {}
+
+  nodeReady(nodeId: string, now: Date): void {
+    const at = now.toISOString();
+    this.store.nodes.transition(nodeId, 'ready', { readyAt: at, lastBusyAt: at });
+    this.log.info({ nodeId }, 'node ready');
+  }
+
+  jobStarted(jobId: string, now: Date): void {
+    this.store.tx(() => {
+      const job = this.store.jobs.transition(jobId, 'running', 'started on its nodes', now, {
+        startedAt: now.toISOString(),
+      });
+      for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
+    });
+    this.log.info({ jobId }, 'job running');
+  }
+
+  /** The job's process ended: 0 is success. Its run is billed and its nodes become idle. */
+  jobExited(jobId: string, exitCode: number, now: Date): void {
+    this.store.tx(() => {
+      const job = this.mustGet(jobId);
+      const cost = this.currentRunCost(job, now);
+      const to = exitCode === 0 ? 'succeeded' : 'failed';
+      this.store.jobs.transition(jobId, to, exitCode === 0 ? 'exited 0' : `exited ${exitCode}`, now, {
+        finishedAt: now.toISOString(),
+        addCostUsd: cost,
+      });
+      for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
+      this.log.info({ jobId, state: to, runCostUsd: cost }, 'job finished');
+    });
+  }
+
+  /** A reclaim notice: the node drains and its pool is blocked, so nothing new lands there. */
+  notice(nodeId: string, reason: string, now: Date): void {
+    const node = this.store.nodes.get(nodeId);
+    if (!node || node.state === 'draining' || node.state === 'terminating' || node.state === 'terminated') return;
+    const until = new Date(now.getTime() + this.opts.interruptionBlockSeconds * 1000).toISOString();
+    this.store.tx(() => {
+      this.store.nodes.transition(nodeId, 'draining');
+      this.store.offers.blockPool(poolKey(node), until, `interrupted: ${reason}`);
+    });
+    this.log.warn({ nodeId, pool: poolKey(node), blockedUntil: until }, 'interruption notice');
+  }
+
+  /**
+   * The node is gone (reclaimed, or vanished at the cloud). Its jobs go back to the queue with their
+   * run so far billed; the node is closed with its cost.
+   */
+  nodeLost(nodeId: string, reason: string, now: Date): void {
+    this.store.tx(() => {
+      const node = this.store.nodes.get(nodeId);
+      if (!node || node.state === 'terminated') return;
+      for (const job of this.jobsOn(nodeId)) {
+        const cost = this.currentRunCost(job, now);
+        this.store.jobs.transition(job.id, 'queued', `node ${nodeId} lost: ${reason}`, now, {
+          nodeIds: [],
+          startedAt: null,
+          addCostUsd: cost,
+        });
+      }
+      if (node.state !== 'lost') this.store.nodes.transition(nodeId, 'lost');
+      const terminatedAt = now.toISOString();
+      const costUsd = nodeCost(this.providers, { ...node, terminatedAt }, now);
+      this.store.nodes.transition(nodeId, 'terminated', { terminatedAt, costUsd });
+    });
+    this.log.warn({ nodeId, reason }, 'node lost');
+  }
+
+  jobsOn(nodeId: string): Job[] {
+    return this.store.jobs.inStates(JOB_STATES_ON_NODES).filter((j) => j.nodeIds.includes(nodeId));
+  }
+
+  private currentRunCost(job: Job, now: Date): number {
+    const nodes = job.nodeIds.map((id) => this.store.nodes.get(id)).filter((n) => n !== null);
+    return runCost(this.providers, job, nodes, now);
+  }
+
+  private mustGet(jobId: string): Job {
+    const job = this.store.jobs.get(jobId);
+    if (!job) throw new Error(`job ${jobId} not found`);
+    return job;
+  }
+}

@@ -1,0 +1,87 @@
+// The scheduler service: read a snapshot, ask the core for a plan, apply it. It decides nothing itself.
+import type { Logger } from 'pino';
+import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
+import type { JobState } from '../core/model.js';
+import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
+import type { Store } from '../store/store.js';
+import type { Provisioner } from './provisioner.js';
+
+export interface SchedulerOptions {
+  idleNodeSeconds: number;
+}
+
+export class Scheduler {
+  constructor(
+    private readonly store: Store,
+    private readonly provisioner: Provisioner,
+    private readonly opts: SchedulerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  snapshot(): Snapshot {
+    const pending = this.store.jobs.inStates(['queued', 'held']);
+    const dependencyStates = new Map<string, { name: string; state: JobState }>();
+    for (const id of new Set(pending.flatMap((j) => j.dependsOn))) {
+      const dep = this.store.jobs.get(id);
+      if (dep) dependencyStates.set(id, { name: dep.name, state: dep.state });
+    }
+    const active = this.store.jobs.inStates(JOB_STATES_ON_NODES);
+    const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => ({
+      ...n,
+      jobIds: active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id),
+    }));
+    return { pending, dependencyStates, nodes, offers: this.store.offers.list() };
+  }
+
+  async tick(now: Date): Promise<Plan> {
+    const plan = schedule(this.snapshot(), now, { idleNodeSeconds: this.opts.idleNodeSeconds });
+    await this.apply(plan, now);
+    return plan;
+  }
+
+  private async apply(plan: Plan, now: Date): Promise<void> {
+    const launches: Promise<void>[] = [];
+    for (const a of plan.actions) {
+      try {
+        switch (a.kind) {
+          case 'release':
+            this.store.jobs.transition(a.jobId, 'queued', a.reason, now);
+            break;
+          case 'hold':
+            this.store.jobs.transition(a.jobId, 'held', a.reason, now);
+            break;
+          case 'fail':
+            this.store.jobs.transition(a.jobId, 'failed', a.reason, now, { finishedAt: now.toISOString() });
+            break;
+          case 'assign':
+            this.store.tx(() => {
+              this.store.jobs.transition(a.jobId, 'scheduled', `reusing idle node ${a.nodeId}`, now, {
+                nodeIds: [a.nodeId],
+                expectedCostUsd: a.expectedCostUsd,
+              });
+              this.store.jobs.transition(a.jobId, 'provisioning', 'node already running', now);
+              this.store.nodes.update(a.nodeId, { lastBusyAt: now.toISOString() });
+            });
+            break;
+          case 'launch':
+            launches.push(this.provisioner.launchForJob(a.jobId, a.offer, a.count, a.expectedCostUsd, now));
+            break;
+          case 'terminate':
+            launches.push(this.provisioner.terminate(a.nodeId, a.reason, now));
+            break;
+        }
+      } catch (err) {
+        // One bad action (a job cancelled meanwhile) must not stop the rest of the plan.
+        this.log.warn({ action: a, err: (err as Error).message }, 'plan action skipped');
+      }
+    }
+    for (const u of plan.unplaced) {
+      const job = this.store.jobs.get(u.jobId);
+      if (job && job.reason !== u.message) this.store.jobs.update(u.jobId, now, { reason: u.message });
+    }
+    const results = await Promise.allSettled(launches);
+    for (const r of results) {
+      if (r.status === 'rejected') this.log.error({ err: (r.reason as Error).message }, 'provisioning failed');
+    }
+  }
+}

@@ -1,0 +1,212 @@
+// Jobs and their events. Every state change goes through `transition`, which writes the new state and
+// its event in one transaction and refuses moves the lifecycle does not allow.
+import { jobTransition } from '../core/lifecycle.js';
+import type { JobSpec } from '../core/jobspec.js';
+import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
+import type { Db } from './db.js';
+
+interface JobRow {
+  seq: number;
+  id: string;
+  name: string;
+  team: string;
+  kind: string;
+  state: JobState;
+  reason: string | null;
+  priority: number;
+  spec: string;
+  labels: string;
+  depends_on: string;
+  node_ids: string;
+  submitted_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  cost_usd: number;
+  expected_cost_usd: number | null;
+  checkpoint: string | null;
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    name: r.name,
+    team: r.team,
+    spec: JSON.parse(r.spec) as JobSpec,
+    state: r.state,
+    reason: r.reason,
+    priority: r.priority,
+    submittedAt: r.submitted_at,
+    updatedAt: r.updated_at,
+    dependsOn: JSON.parse(r.depends_on) as string[],
+    nodeIds: JSON.parse(r.node_ids) as string[],
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    costUsd: r.cost_usd,
+    expectedCostUsd: r.expected_cost_usd,
+    checkpoint: r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : null,
+  };
+}
+
+export interface JobListQuery {
+  team?: string;
+  state?: JobState;
+  label?: { key: string; value: string };
+  limit: number;
+  /** Return jobs older than this sequence number (newest first). */
+  beforeSeq?: number;
+}
+
+/** Fields a transition may set at the same time as the state. */
+export interface JobPatch {
+  nodeIds?: string[];
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  addCostUsd?: number;
+  expectedCostUsd?: number | null;
+  checkpoint?: Checkpoint | null;
+}
+
+export class JobRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(job: Job): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, name, team, kind, state, reason, priority, spec, labels, depends_on, node_ids,
+           submitted_at, updated_at, cost_usd)
+         VALUES (@id, @name, @team, @kind, @state, @reason, @priority, @spec, @labels, @dependsOn, '[]',
+           @submittedAt, @submittedAt, 0)`,
+      )
+      .run({
+        id: job.id,
+        name: job.name,
+        team: job.team,
+        kind: job.spec.kind ?? 'batch',
+        state: job.state,
+        reason: job.reason,
+        priority: job.priority,
+        spec: JSON.stringify(job.spec),
+        labels: JSON.stringify(job.spec.labels ?? {}),
+        dependsOn: JSON.stringify(job.dependsOn),
+        submittedAt: job.submittedAt,
+      });
+    this.addEvent({ jobId: job.id, at: job.submittedAt, from: null, to: job.state, reason: 'submitted' });
+  }
+
+  get(id: string): Job | null {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return r ? toJob(r) : null;
+  }
+
+  /** The newest job of a team with this name (dependsOn may name jobs). */
+  findByName(team: string, name: string): Job | null {
+    const r = this.db
+      .prepare('SELECT * FROM jobs WHERE team = ? AND name = ? ORDER BY seq DESC LIMIT 1')
+      .get(team, name) as JobRow | undefined;
+    return r ? toJob(r) : null;
+  }
+
+  list(q: JobListQuery): { jobs: Job[]; lastSeq: number | null; more: boolean } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: q.limit + 1 };
+    if (q.team !== undefined) {
+      where.push('team = @team');
+      params.team = q.team;
+    }
+    if (q.state !== undefined) {
+      where.push('state = @state');
+      params.state = q.state;
+    }
+    if (q.label) {
+      where.push('EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE key = @lkey AND value = @lvalue)');
+      params.lkey = q.label.key;
+      params.lvalue = q.label.value;
+    }
+    if (q.beforeSeq !== undefined) {
+      where.push('seq < @before');
+      params.before = q.beforeSeq;
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
+    const rows = this.db.prepare(sql).all(params) as JobRow[];
+    const more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    return { jobs: page.map(toJob), lastSeq: page.length ? page[page.length - 1]!.seq : null, more };
+  }
+
+  inStates(states: readonly JobState[]): Job[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq`)
+      .all(...states) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  /** Jobs that name this one in dependsOn. */
+  dependents(id: string): Job[] {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs WHERE EXISTS (SELECT 1 FROM json_each(jobs.depends_on) WHERE value = ?)')
+      .all(id) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  events(jobId: string): JobEvent[] {
+    const rows = this.db
+      .prepare('SELECT at, from_state, to_state, reason FROM job_events WHERE job_id = ? ORDER BY seq')
+      .all(jobId) as { at: string; from_state: JobState | null; to_state: JobState; reason: string }[];
+    return rows.map((r) => ({ jobId, at: r.at, from: r.from_state, to: r.to_state, reason: r.reason }));
+  }
+
+  /**
+   * Moves a job to `to` if the lifecycle allows it from the state it is in *now* (read inside the
+   * transaction, so a concurrent change cannot be overwritten). Returns the updated job.
+   */
+  transition(id: string, to: JobState, reason: string, now: Date, patch: JobPatch = {}): Job {
+    return this.db.transaction(() => {
+      const job = this.get(id);
+      if (!job) throw new Error(`job ${id} not found`);
+      const event = jobTransition(job, to, reason, now);
+      this.applyPatch(id, { ...patch }, { state: to, reason, updatedAt: event.at });
+      this.addEvent(event);
+      return this.get(id)!;
+    })();
+  }
+
+  /** Changes fields without a state change (a queued job's reason, accrued cost). */
+  update(id: string, now: Date, patch: JobPatch & { reason?: string | null }): void {
+    const { reason, ...rest } = patch;
+    this.applyPatch(id, rest, { updatedAt: now.toISOString(), ...(reason !== undefined ? { reason } : {}) });
+  }
+
+  private applyPatch(
+    id: string,
+    patch: JobPatch,
+    base: { state?: JobState; reason?: string | null; updatedAt: string },
+  ): void {
+    const sets: string[] = ['updated_at = @updatedAt'];
+    const params: Record<string, unknown> = { id, updatedAt: base.updatedAt };
+    const set = (col: string, key: string, value: unknown) => {
+      sets.push(`${col} = @${key}`);
+      params[key] = value;
+    };
+    if (base.state !== undefined) set('state', 'state', base.state);
+    if (base.reason !== undefined) set('reason', 'reason', base.reason);
+    if (patch.nodeIds !== undefined) set('node_ids', 'nodeIds', JSON.stringify(patch.nodeIds));
+    if (patch.startedAt !== undefined) set('started_at', 'startedAt', patch.startedAt);
+    if (patch.finishedAt !== undefined) set('finished_at', 'finishedAt', patch.finishedAt);
+    if (patch.expectedCostUsd !== undefined) set('expected_cost_usd', 'expected', patch.expectedCostUsd);
+    if (patch.checkpoint !== undefined) {
+      set('checkpoint', 'checkpoint', patch.checkpoint ? JSON.stringify(patch.checkpoint) : null);
+    }
+    if (patch.addCostUsd !== undefined) {
+      sets.push('cost_usd = cost_usd + @addCost');
+      params.addCost = patch.addCostUsd;
+    }
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  }
+
+  private addEvent(e: JobEvent): void {
+    this.db
+      .prepare('INSERT INTO job_events (job_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)')
+      .run(e.jobId, e.at, e.from, e.to, e.reason);
+  }
+}

@@ -1,0 +1,115 @@
+// Nodes: the daemon's view of the instances it launched. State moves go through the node lifecycle.
+import { nodeTransition } from '../core/lifecycle.js';
+import type { GpuShape, NodeRecord, NodeState } from '../core/model.js';
+import type { Db } from './db.js';
+
+interface NodeRow {
+  id: string;
+  cloud: NodeRecord['cloud'];
+  provider: string;
+  region: string;
+  zone: string | null;
+  instance_type: string;
+  market: NodeRecord['market'];
+  gpu: string;
+  price_per_hour: number;
+  state: NodeState;
+  provider_id: string | null;
+  created_at: string;
+  ready_at: string | null;
+  last_busy_at: string;
+  terminated_at: string | null;
+  cost_usd: number;
+}
+
+function toNode(r: NodeRow): NodeRecord {
+  return {
+    id: r.id,
+    cloud: r.cloud,
+    provider: r.provider,
+    region: r.region,
+    zone: r.zone,
+    instanceType: r.instance_type,
+    market: r.market,
+    gpu: JSON.parse(r.gpu) as GpuShape,
+    pricePerHour: r.price_per_hour,
+    state: r.state,
+    providerId: r.provider_id,
+    createdAt: r.created_at,
+    readyAt: r.ready_at,
+    lastBusyAt: r.last_busy_at,
+    terminatedAt: r.terminated_at,
+    costUsd: r.cost_usd,
+  };
+}
+
+export interface NodePatch {
+  providerId?: string;
+  readyAt?: string;
+  lastBusyAt?: string;
+  terminatedAt?: string;
+  costUsd?: number;
+}
+
+const COLUMNS: Record<keyof NodePatch, string> = {
+  providerId: 'provider_id',
+  readyAt: 'ready_at',
+  lastBusyAt: 'last_busy_at',
+  terminatedAt: 'terminated_at',
+  costUsd: 'cost_usd',
+};
+
+export class NodeRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(n: NodeRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO nodes (id, cloud, provider, region, zone, instance_type, market, gpu, price_per_hour, state,
+           provider_id, created_at, ready_at, last_busy_at, terminated_at, cost_usd)
+         VALUES (@id, @cloud, @provider, @region, @zone, @instanceType, @market, @gpu, @pricePerHour, @state,
+           @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @costUsd)`,
+      )
+      .run({ ...n, gpu: JSON.stringify(n.gpu) });
+  }
+
+  get(id: string): NodeRecord | null {
+    const r = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(id) as NodeRow | undefined;
+    return r ? toNode(r) : null;
+  }
+
+  list(states?: readonly NodeState[]): NodeRecord[] {
+    const rows = states
+      ? (this.db
+          .prepare(`SELECT * FROM nodes WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`)
+          .all(...states) as NodeRow[])
+      : (this.db.prepare('SELECT * FROM nodes ORDER BY created_at').all() as NodeRow[]);
+    return rows.map(toNode);
+  }
+
+  /** Moves a node along its lifecycle, checked against the state it is in now. */
+  transition(id: string, to: NodeState, patch: NodePatch = {}): NodeRecord {
+    return this.db.transaction(() => {
+      const node = this.get(id);
+      if (!node) throw new Error(`node ${id} not found`);
+      nodeTransition(node, to);
+      this.update(id, patch, to);
+      return this.get(id)!;
+    })();
+  }
+
+  update(id: string, patch: NodePatch, state?: NodeState): void {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    if (state) {
+      sets.push('state = @state');
+      params.state = state;
+    }
+    for (const [k, v] of Object.entries(patch) as [keyof NodePatch, unknown][]) {
+      if (v === undefined) continue;
+      sets.push(`${COLUMNS[k]} = @${k}`);
+      params[k] = v;
+    }
+    if (sets.length) this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  }
+}
