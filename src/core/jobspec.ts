@@ -5,7 +5,10 @@ import { type Static, Type } from 'typebox';
 import { isKnownGpuModel } from './gpus.js';
 import { type Issue, schemaIssues } from './validate.js';
 
-const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$', description: 'letters, digits, . _ -' });
+const Name = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
+  description: 'letters, digits, . _ -',
+});
 /** Regions are written `cloud:region` so that one list can span clouds. */
 const CloudRegion = Type.String({ pattern: '^(aws|gcp|azure):[a-z0-9-]+$', description: 'cloud:region' });
 const Cloud = Type.Union([Type.Literal('aws'), Type.Literal('gcp'), Type.Literal('azure')]);
@@ -74,11 +77,16 @@ export const JobSpecSchema = Type.Object(
       ),
     ),
     deadline: Type.Optional(Type.String({ format: 'date-time' })),
-    market: Type.Optional(Type.Union([Type.Literal('spot'), Type.Literal('on-demand'), Type.Literal('auto')])),
+    market: Type.Optional(
+      Type.Union([Type.Literal('spot'), Type.Literal('on-demand'), Type.Literal('auto')]),
+    ),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     dependsOn: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 })),
     labels: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }), Type.String({ maxLength: 256 })),
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }),
+        Type.String({ maxLength: 256 }),
+      ),
     ),
     constraints: Type.Optional(
       Type.Object(
@@ -103,7 +111,10 @@ export function specRuleIssues(spec: JobSpec, now: Date): Issue[] {
   const gpu = spec.resources.gpu;
   const kind = spec.kind ?? 'batch';
   if (gpu.count === undefined && gpu.fraction === undefined) {
-    issues.push({ path: 'resources.gpu', message: 'give either count (whole GPUs) or fraction (a shared GPU)' });
+    issues.push({
+      path: 'resources.gpu',
+      message: 'give either count (whole GPUs) or fraction (a shared GPU)',
+    });
   }
   if (gpu.count !== undefined && gpu.fraction !== undefined) {
     issues.push({ path: 'resources.gpu.fraction', message: 'cannot be combined with count' });
@@ -112,12 +123,17 @@ export function specRuleIssues(spec: JobSpec, now: Date): Issue[] {
     issues.push({ path: 'resources.gpu.memoryGiB', message: 'is required with fraction' });
   }
   if (gpu.memoryGiB !== undefined && gpu.fraction === undefined) {
-    issues.push({ path: 'resources.gpu.memoryGiB', message: 'only with fraction; use minMemoryGiB for whole GPUs' });
+    issues.push({
+      path: 'resources.gpu.memoryGiB',
+      message: 'only with fraction; use minMemoryGiB for whole GPUs',
+    });
   }
   gpu.models?.forEach((m, i) => {
-    if (!isKnownGpuModel(m)) issues.push({ path: `resources.gpu.models.${i}`, message: `unknown GPU model "${m}"` });
+    if (!isKnownGpuModel(m))
+      issues.push({ path: `resources.gpu.models.${i}`, message: `unknown GPU model "${m}"` });
   });
-  if (!spec.image && !spec.command) issues.push({ path: 'image', message: 'give an image, a command, or both' });
+  if (!spec.image && !spec.command)
+    issues.push({ path: 'image', message: 'give an image, a command, or both' });
   if (kind === 'batch' && !spec.runtime) {
     issues.push({ path: 'runtime.estimateHours', message: 'is required for batch jobs (it prices the job)' });
   }
@@ -127,7 +143,8 @@ export function specRuleIssues(spec: JobSpec, now: Date): Issue[] {
   if (kind === 'inference' && (spec.resources.nodes ?? 1) > 1) {
     issues.push({ path: 'resources.nodes', message: 'inference scales by replicas, not nodes' });
   }
-  if (kind === 'inference' && spec.deadline) issues.push({ path: 'deadline', message: 'only for batch jobs' });
+  if (kind === 'inference' && spec.deadline)
+    issues.push({ path: 'deadline', message: 'only for batch jobs' });
   const rt = spec.runtime;
   if (rt?.maxHours !== undefined && rt.maxHours < rt.estimateHours) {
     issues.push({ path: 'runtime.maxHours', message: 'must be at least runtime.estimateHours' });
@@ -146,7 +163,8 @@ export function specRuleIssues(spec: JobSpec, now: Date): Issue[] {
   if (spec.dependsOn && new Set(spec.dependsOn).size !== spec.dependsOn.length) {
     issues.push({ path: 'dependsOn', message: 'lists a job twice' });
   }
-  if (spec.dependsOn?.includes(spec.name)) issues.push({ path: 'dependsOn', message: 'a job cannot depend on itself' });
+  if (spec.dependsOn?.includes(spec.name))
+    issues.push({ path: 'dependsOn', message: 'a job cannot depend on itself' });
   return issues;
 }
 

@@ -4,11 +4,12 @@
 //
 // Placement here is deliberately simple (the cheapest feasible offer, one node per job, reuse of an idle
 // node when it is cheaper); the placement engine replaces `placeJob` behind the same Plan.
-import { firstRefusal } from './placement/filters.js';
-import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
+
 import { nodesNeeded } from './jobspec.js';
 import type { Job, JobState, NodeRecord, Offer } from './model.js';
 import { poolKey } from './model.js';
+import { firstRefusal } from './placement/filters.js';
+import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
 
 export interface SnapshotNode extends NodeRecord {
   /** Jobs that hold this node now (scheduled … migrating). */
@@ -66,14 +67,16 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     else if (deps.kind === 'wait') {
       if (job.state !== 'held') actions.push({ kind: 'hold', jobId: job.id, reason: deps.reason });
     } else {
-      if (job.state === 'held') actions.push({ kind: 'release', jobId: job.id, reason: 'dependencies succeeded' });
+      if (job.state === 'held')
+        actions.push({ kind: 'release', jobId: job.id, reason: 'dependencies succeeded' });
       placeable.push(job);
     }
   }
 
   // Higher priority first, then first come first served; ids break ties so that plans are reproducible.
   placeable.sort(
-    (a, b) => b.priority - a.priority || a.submittedAt.localeCompare(b.submittedAt) || a.id.localeCompare(b.id),
+    (a, b) =>
+      b.priority - a.priority || a.submittedAt.localeCompare(b.submittedAt) || a.id.localeCompare(b.id),
   );
 
   const idle = snapshot.nodes.filter((n) => n.state === 'ready' && n.jobIds.length === 0);

@@ -1,82 +1,419 @@
-// One way to validate data against a TypeBox schema everywhere (job specs, API bodies, config):
-// every error, each with a dotted path a person can find in their file.
+// One way to check data against a TypeBox schema everywhere (job specs, API requests, the daemon's config):
+// every error, each at the path a person can find in their file, worded for the person who wrote the value.
+// Pure: no I/O, nothing but the schema and the value. Callers say where a value came from (a file line, an
+// environment variable, an HTTP part); this module only says what is wrong with it and where inside it.
+
 import type { TSchema } from 'typebox';
+import type { TLocalizedValidationError } from 'typebox/error';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 
+/** A problem with a value, at a dotted path: `resources.gpu.count`, `data.0.region`; '' for the root. */
 export interface Issue {
-  /** Dotted path into the document: `resources.gpu.count`, `data.0.region`; '' for the root. */
   path: string;
   message: string;
 }
 
-/** `/resources/gpu/count` → `resources.gpu.count` (JSON-pointer escapes undone). */
-export function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
-}
-
-export function joinPath(parent: string, key: string | number): string {
-  return parent === '' ? String(key) : `${parent}.${key}`;
-}
-
-interface RawError {
-  keyword: string;
-  instancePath: string;
-  params: Record<string, unknown>;
-  message: string;
+/** The same, with the path as its keys; for callers that must tell `a.b` from a key named "a.b". */
+export interface PathIssue {
+  readonly path: readonly string[];
+  readonly message: string;
 }
 
 /**
- * Every schema error as an Issue. TypeBox reports an unknown key twice (once as `schema is false` on the
- * key, once as `additionalProperties` on the parent); we keep one, on the key itself, because that is the
- * line a person has to delete.
+ * The most schema errors collected for one value. TypeBox stops at `maxErrors` (8 by default); a list cut short
+ * sends the author round the edit-run loop once per cut, so each call lifts the cap to this and puts it back.
+ * It stays finite: an API body is bounded by the body limit, but its errors should be bounded too.
  */
-export function schemaIssues(schema: TSchema, value: unknown): Issue[] {
-  const issues: Issue[] = [];
-  const seen = new Set<string>();
-  for (const e of Value.Errors(schema, value) as unknown as RawError[]) {
-    let issue: Issue;
-    if (e.keyword === 'additionalProperties') {
-      const extra = (e.params.additionalProperties as string[] | undefined) ?? [];
-      for (const key of extra) {
-        const path = joinPath(pointerToPath(e.instancePath), key);
-        push({ path, message: 'unknown field' });
-      }
-      continue;
-    }
-    if (e.keyword === 'boolean' && e.message === 'schema is false') {
-      issue = { path: pointerToPath(e.instancePath), message: 'unknown field' };
-    } else if (e.keyword === 'required') {
-      const missing = (e.params.requiredProperties as string[] | undefined) ?? [];
-      for (const key of missing) push({ path: joinPath(pointerToPath(e.instancePath), key), message: 'is required' });
-      continue;
-    } else {
-      issue = { path: pointerToPath(e.instancePath), message: e.message };
-    }
-    push(issue);
-  }
-  return issues;
+export const MAX_SCHEMA_ERRORS = 1000;
 
-  function push(issue: Issue): void {
-    const key = `${issue.path}\u0000${issue.message}`;
-    if (seen.has(key)) return;
+/** Every way `value` breaks `schema`, with dotted paths; [] when it conforms. */
+export function schemaIssues(schema: TSchema, value: unknown): Issue[] {
+  return schemaIssuePaths(schema, value).map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Every way `value` breaks `schema`, with paths as key lists; [] when it conforms. */
+export function schemaIssuePaths(schema: TSchema, value: unknown): PathIssue[] {
+  if (Value.Check(schema, value)) return [];
+  const issues = describe(collectErrors(schema, value), { root: schema, value });
+  // TypeBox may say one thing twice (e.g. through two branches); say it once.
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path.join('\u0000')}\u0001${issue.message}`;
+    if (seen.has(key)) return false;
     seen.add(key);
-    issues.push(issue);
+    return true;
+  });
+}
+
+// `Settings` is TypeBox's global; `Value.Errors` is synchronous, so nothing else can run while it is raised.
+function collectErrors(schema: TSchema, value: unknown): TLocalizedValidationError[] {
+  const saved = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: MAX_SCHEMA_ERRORS });
+  try {
+    return Value.Errors(schema, value);
+  } finally {
+    Settings.Set({ maxErrors: saved });
   }
 }
 
+/** One issue a line: `path: message`, the root written `(root)`. */
 export function formatIssues(issues: readonly Issue[]): string {
   return issues.map((i) => `${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('\n');
 }
 
+/** `joinPath('data', 0)` → `data.0`; `joinPath('', 'name')` → `name`. */
+export function joinPath(parent: string, key: string | number): string {
+  return parent === '' ? String(key) : `${parent}.${key}`;
+}
+
+/** `/api/port` → `['api', 'port']`; '' → [] (JSON Pointer, RFC 6901, escapes undone). */
+export function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
 /** Freeze a validated value all the way down, so nothing downstream can change what was checked. */
 export function deepFreeze<T>(value: T): Readonly<T> {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  // Typed arrays cannot be frozen (and are not config or JSON anyway).
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+    for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading schemas
+
+/** Reads one keyword of a schema; TypeBox types `TSchema` as an empty interface. */
+export function schemaField(node: TSchema, keyword: string): unknown {
+  return (node as Record<string, unknown>)[keyword];
+}
+
+/** The `properties` of an object schema; {} for any other schema. */
+export function schemaProperties(node: TSchema | undefined): Record<string, TSchema> {
+  const properties = node === undefined ? undefined : schemaField(node, 'properties');
+  return isSchemaObject(properties) ? (properties as Record<string, TSchema>) : {};
+}
+
+/**
+ * The schema that governs the value at `path` under `root`, or undefined where the schema allows nothing there
+ * (or cannot say: a `$ref`). Follows properties, pattern properties, additional-property schemas, list items
+ * and tuple positions; through a union or intersection, the first branch that has the key.
+ */
+export function schemaAt(path: readonly string[], root: TSchema): TSchema | undefined {
+  let node: TSchema | undefined = root;
+  for (const key of path) {
+    if (node === undefined) return undefined;
+    node = childSchema(node, key);
+  }
+  return node;
+}
+
+function childSchema(node: TSchema, key: string): TSchema | undefined {
+  const own = schemaProperties(node)[key];
+  if (own !== undefined) return own;
+  const patterns = schemaField(node, 'patternProperties');
+  if (isSchemaObject(patterns)) {
+    for (const [pattern, child] of Object.entries(patterns as Record<string, TSchema>)) {
+      if (matches(pattern, key)) return child;
+    }
+  }
+  const additional = schemaField(node, 'additionalProperties');
+  if (isSchemaObject(additional)) return additional as TSchema;
+  if (/^\d+$/.test(key)) {
+    const index = Number(key);
+    const items = schemaField(node, 'items');
+    const prefix = schemaField(node, 'prefixItems');
+    if (Array.isArray(items)) return items[index] as TSchema | undefined;
+    if (Array.isArray(prefix) && index < prefix.length) return prefix[index] as TSchema;
+    if (isSchemaObject(items)) return items as TSchema;
+  }
+  for (const keyword of ['anyOf', 'allOf', 'oneOf']) {
+    const branches = schemaField(node, keyword);
+    if (!Array.isArray(branches)) continue;
+    for (const branch of branches as TSchema[]) {
+      const found = isSchemaObject(branch) ? childSchema(branch, key) : undefined;
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function matches(pattern: string, key: string): boolean {
+  try {
+    return new RegExp(pattern).test(key);
+  } catch {
+    return false;
+  }
+}
+
+// Keywords whose value maps names (or positions) to schemas: their next pointer segment is a name, not a keyword.
+const NAMED_CHILDREN = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+]);
+const LISTED_CHILDREN = new Set(['anyOf', 'allOf', 'oneOf', 'prefixItems', 'items']);
+
+/** Every schema from `root` down to the one at `schemaPath` (`#/properties/a/anyOf/0`); [] if it leaves the tree. */
+function schemasAlong(root: TSchema, schemaPath: string): TSchema[] {
+  const segments = pointerToPath(schemaPath.replace(/^#/, ''));
+  const chain: TSchema[] = [root];
+  let node: unknown = root;
+  for (let i = 0; i < segments.length; i++) {
+    const keyword = segments[i] as string;
+    let child = (node as Record<string, unknown>)[keyword];
+    if (NAMED_CHILDREN.has(keyword) || (LISTED_CHILDREN.has(keyword) && Array.isArray(child))) {
+      i += 1;
+      child =
+        isSchemaObject(child) || Array.isArray(child)
+          ? (child as Record<string, unknown>)[segments[i] ?? '']
+          : undefined;
+    }
+    if (!isSchemaObject(child)) return [];
+    node = child;
+    chain.push(child as TSchema);
+  }
+  return chain;
+}
+
+function isSchemaObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wording
+
+interface Context {
+  readonly root: TSchema;
+  readonly value: unknown;
+}
+
+/** True when `inner` lies inside branch `branch` of the union error `union` (or any branch when undefined). */
+function insideUnion(
+  inner: TLocalizedValidationError,
+  union: TLocalizedValidationError,
+  branch?: number,
+): boolean {
+  if (inner === union) return false;
+  const prefix = `${union.schemaPath}/anyOf/${branch ?? ''}`;
+  const inSchema =
+    branch === undefined
+      ? inner.schemaPath.startsWith(prefix)
+      : inner.schemaPath === prefix || inner.schemaPath.startsWith(`${prefix}/`);
+  const at = union.instancePath;
+  return inSchema && (inner.instancePath === at || inner.instancePath.startsWith(`${at}/`));
+}
+
+function describe(errors: readonly TLocalizedValidationError[], ctx: Context): PathIssue[] {
+  const unions = errors.filter((error) => error.keyword === 'anyOf');
+  const issues: PathIssue[] = [];
+  for (const error of errors) {
+    // Errors raised inside a union's branches: the union's own error speaks for them.
+    if (unions.some((union) => insideUnion(error, union))) continue;
+    const path = pointerToPath(error.instancePath);
+    const chain = schemasAlong(ctx.root, error.schemaPath);
+    const schema = chain.at(-1);
+    const secret = chain.some((node) => schemaField(node, 'secret') === true);
+    const actual = valueAt(ctx.value, path);
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const names = Object.keys(schemaProperties(schema));
+        const known = names.length > 0 ? `known keys: ${names.join(', ')}` : 'no keys are allowed here';
+        for (const key of error.params.additionalProperties) {
+          issues.push({ path: [...path, key], message: `unknown key "${key}" (${known})` });
+        }
+        break;
+      }
+      case 'boolean':
+        // `additionalProperties: false` also fails each extra key against a `false` schema; already said above.
+        if (!error.schemaPath.endsWith('/additionalProperties'))
+          issues.push({ path, message: 'is not allowed here' });
+        break;
+      case 'required':
+        for (const key of error.params.requiredProperties)
+          issues.push({ path: [...path, key], message: 'is required' });
+        break;
+      case 'anyOf':
+        issues.push(...describeUnion(errors, error, ctx, path, actual, schema, secret));
+        break;
+      default:
+        issues.push({ path, message: describeOne(error, actual, secret) });
+    }
+  }
+  return issues;
+}
+
+// A union such as `string | null`: when the value has a branch's type, that branch's own complaints are the
+// useful ones (`""` is a string that is too short, not "not a string or null"); a union of literals lists them;
+// otherwise list the choices.
+function describeUnion(
+  errors: readonly TLocalizedValidationError[],
+  union: TLocalizedValidationError,
+  ctx: Context,
+  path: string[],
+  actual: unknown,
+  schema: TSchema | undefined,
+  secret: boolean,
+): PathIssue[] {
+  const branches = ((schema === undefined ? undefined : schemaField(schema, 'anyOf')) ?? []) as TSchema[];
+  const got = show(actual, secret);
+  const literals = branches.flatMap((branch) => literalValues(branch) ?? []);
+  if (branches.length > 0 && branches.every((branch) => literalValues(branch) !== undefined)) {
+    return [{ path, message: `expected one of ${literals.map(String).join(', ')}, got ${got}` }];
+  }
+  // Of the branches of the value's type, the one it comes nearest to (fewest errors; the first on a tie).
+  let best: TLocalizedValidationError[] | undefined;
+  branches.forEach((branch, index) => {
+    if (!hasType(actual, schemaField(branch, 'type'))) return;
+    const own = errors.filter((error) => insideUnion(error, union, index));
+    if (own.length > 0 && (best === undefined || own.length < best.length)) best = own;
+  });
+  const issues = best === undefined ? [] : describe(best, ctx);
+  if (issues.length > 0) return issues;
+  return [{ path, message: `expected ${branches.map(choiceName).join(' or ')}, got ${got}` }];
+}
+
+function literalValues(branch: TSchema): unknown[] | undefined {
+  const values = schemaField(branch, 'enum');
+  if (Array.isArray(values)) return values;
+  return 'const' in branch ? [schemaField(branch, 'const')] : undefined;
+}
+
+function choiceName(branch: TSchema): string {
+  const literals = literalValues(branch);
+  if (literals !== undefined) return literals.map((v) => show(v, false)).join(' or ');
+  const type = schemaField(branch, 'type');
+  return type === undefined ? 'another kind of value' : typeName(type);
+}
+
+function describeOne(error: TLocalizedValidationError, actual: unknown, secret: boolean): string {
+  const got = show(actual, secret);
+  switch (error.keyword) {
+    case 'type':
+      return `expected ${typeName(error.params.type)}, got ${got}`;
+    case 'enum':
+      return `expected one of ${error.params.allowedValues.map(String).join(', ')}, got ${got}`;
+    case 'const':
+      return `expected ${show(error.params.allowedValue, false)}, got ${got}`;
+    case 'minimum':
+      return `must be at least ${error.params.limit}, got ${got}`;
+    case 'maximum':
+      return `must be at most ${error.params.limit}, got ${got}`;
+    case 'exclusiveMinimum':
+      return `must be greater than ${error.params.limit}, got ${got}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${error.params.limit}, got ${got}`;
+    case 'multipleOf':
+      return `must be a multiple of ${error.params.multipleOf}, got ${got}`;
+    // Length, never the text: the string may be a token.
+    case 'minLength':
+      if (error.params.limit === 1) return 'must not be empty';
+      return `must be at least ${error.params.limit} characters long, got ${lengthOf(actual)}`;
+    case 'maxLength':
+      return `must be at most ${error.params.limit} characters long, got ${lengthOf(actual)}`;
+    case 'pattern':
+      return `must match the pattern ${String(error.params.pattern)}, got ${got}`;
+    case 'format':
+      return `must be a ${error.params.format} string, got ${got}`;
+    case 'minItems':
+      if (error.params.limit === 1) return 'must not be empty';
+      return `must have at least ${error.params.limit} items, got ${countOf(actual)}`;
+    case 'maxItems':
+      return `must have at most ${error.params.limit} items, got ${countOf(actual)}`;
+    case 'uniqueItems':
+      return 'must not list the same item twice';
+    default:
+      return error.message;
+  }
+}
+
+/** `expected an integer`: the article and the YAML author's word for each JSON Schema type. */
+export function typeName(type: unknown): string {
+  if (Array.isArray(type)) return type.map(typeName).join(' or ');
+  switch (type) {
+    case 'integer':
+      return 'an integer';
+    case 'number':
+      return 'a number';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'a boolean (true or false)';
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'null':
+      return 'null';
+    default:
+      return String(type);
+  }
+}
+
+/** How a value is quoted in a message; a secret is described by its kind only. */
+export function show(value: unknown, secret: boolean): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return secret ? 'a string' : JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+      return secret ? `a ${typeof value}` : String(value);
+    case 'undefined':
+      return 'nothing';
+    case 'object':
+      return value instanceof Uint8Array ? 'binary data' : 'a mapping';
+    default:
+      return typeof value;
+  }
+}
+
+function lengthOf(value: unknown): string {
+  return typeof value === 'string' ? `${value.length}` : show(value, true);
+}
+
+function countOf(value: unknown): string {
+  return Array.isArray(value) ? `${value.length}` : show(value, true);
+}
+
+function hasType(value: unknown, type: unknown): boolean {
+  if (Array.isArray(type)) return type.some((t) => hasType(value, t));
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+    case 'integer':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return false;
+  }
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }

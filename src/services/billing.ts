@@ -20,5 +20,8 @@ export function nodeCost(providers: Providers, node: NodeRecord, now: Date): num
 export function runCost(providers: Providers, job: Job, nodes: readonly NodeRecord[], now: Date): number {
   if (!job.startedAt) return 0;
   const from = new Date(job.startedAt);
-  return nodes.reduce((sum, n) => sum + n.pricePerHour * providerOf(providers, n).billableHours(from, now), 0);
+  return nodes.reduce(
+    (sum, n) => sum + n.pricePerHour * providerOf(providers, n).billableHours(from, now),
+    0,
+  );
 }

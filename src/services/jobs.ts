@@ -2,8 +2,8 @@
 // idempotency and dependency resolution happen here so that the API, the CLI (through the API) and
 // tests share one path.
 import { createHash, randomUUID } from 'node:crypto';
-import { isTerminalJobState } from '../core/lifecycle.js';
 import { type JobSpec, validateJobSpec } from '../core/jobspec.js';
+import { isTerminalJobState } from '../core/lifecycle.js';
 import type { Job } from '../core/model.js';
 import type { Issue } from '../core/validate.js';
 import type { Store } from '../store/store.js';
@@ -68,7 +68,11 @@ export class JobService {
         const seen = this.store.idempotency.find(team, idempotencyKey, notBefore);
         if (seen) {
           if (seen.bodyHash !== bodyHash) {
-            throw new ApiError(422, 'idempotency_mismatch', 'this Idempotency-Key was used with a different body');
+            throw new ApiError(
+              422,
+              'idempotency_mismatch',
+              'this Idempotency-Key was used with a different body',
+            );
           }
           const job = this.store.jobs.get(seen.jobId);
           if (job) return { job, replayed: true };
@@ -101,24 +105,33 @@ export class JobService {
   /** A job the caller may see, or a 404: another team's job does not exist for them. */
   visible(caller: Caller, id: string): Job {
     const job = this.store.jobs.get(id);
-    if (!job || (!caller.admin && job.team !== caller.team)) throw new ApiError(404, 'not_found', `no job ${id}`);
+    if (!job || (!caller.admin && job.team !== caller.team))
+      throw new ApiError(404, 'not_found', `no job ${id}`);
     return job;
   }
 
   /** Cancels a job; a running one has its run billed and its nodes given back. */
   async cancel(caller: Caller, id: string, now: Date): Promise<Job> {
     const job = this.visible(caller, id);
-    if (isTerminalJobState(job.state)) throw new ApiError(409, 'conflict', `job ${id} is already ${job.state}`);
+    if (isTerminalJobState(job.state))
+      throw new ApiError(409, 'conflict', `job ${id} is already ${job.state}`);
     const cancelled = this.store.tx(() => {
       const current = this.store.jobs.get(id)!;
       const nodes = current.nodeIds.map((n) => this.store.nodes.get(n)).filter((n) => n !== null);
-      return this.store.jobs.transition(id, 'cancelled', `cancelled by ${caller.admin ? 'admin' : caller.team}`, now, {
-        finishedAt: now.toISOString(),
-        addCostUsd: current.state === 'running' ? runCost(this.providers, current, nodes, now) : 0,
-      });
+      return this.store.jobs.transition(
+        id,
+        'cancelled',
+        `cancelled by ${caller.admin ? 'admin' : caller.team}`,
+        now,
+        {
+          finishedAt: now.toISOString(),
+          addCostUsd: current.state === 'running' ? runCost(this.providers, current, nodes, now) : 0,
+        },
+      );
     });
     // Capacity that only this job used is released now rather than after the idle timeout.
-    for (const nodeId of cancelled.nodeIds) await this.provisioner.terminate(nodeId, `job ${id} cancelled`, now);
+    for (const nodeId of cancelled.nodeIds)
+      await this.provisioner.terminate(nodeId, `job ${id} cancelled`, now);
     return cancelled;
   }
 

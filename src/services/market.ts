@@ -25,9 +25,15 @@ export class MarketPoller {
         const offers = await source.poll(now);
         const { changed } = this.store.offers.replace(source.cloud, source.kind, offers, now.toISOString());
         ok++;
-        this.log.debug({ cloud: source.cloud, kind: source.kind, offers: offers.length, changed }, 'market polled');
+        this.log.debug(
+          { cloud: source.cloud, kind: source.kind, offers: offers.length, changed },
+          'market polled',
+        );
       } catch (err) {
-        this.log.warn({ cloud: source.cloud, kind: source.kind, err: (err as Error).message }, 'market poll failed');
+        this.log.warn(
+          { cloud: source.cloud, kind: source.kind, err: (err as Error).message },
+          'market poll failed',
+        );
       }
     }
     if (ok === this.sources.length) this.polledOnce = true;

@@ -29,7 +29,13 @@ export class Provisioner {
     private readonly log: Logger,
   ) {}
 
-  async launchForJob(jobId: string, offer: Offer, count: number, expectedCostUsd: number, now: Date): Promise<void> {
+  async launchForJob(
+    jobId: string,
+    offer: Offer,
+    count: number,
+    expectedCostUsd: number,
+    now: Date,
+  ): Promise<void> {
     const provider = this.providerFor(offer);
     const at = now.toISOString();
     const nodes: NodeRecord[] = Array.from({ length: count }, () => ({
@@ -54,12 +60,17 @@ export class Provisioner {
     const where = `${offer.cloud}/${offer.region}/${offer.zone ?? '-'} ${offer.instanceType} ${offer.market} $${offer.pricePerHour}/h`;
     this.store.tx(() => {
       for (const n of nodes) this.store.nodes.insert(n);
-      this.store.jobs.transition(jobId, 'scheduled', `placed on ${where}`, now, { nodeIds: ids, expectedCostUsd });
+      this.store.jobs.transition(jobId, 'scheduled', `placed on ${where}`, now, {
+        nodeIds: ids,
+        expectedCostUsd,
+      });
     });
     for (const id of ids) this.inFlight.add(id);
     try {
       const launched = await Promise.allSettled(
-        nodes.map((n) => provider.launch({ nodeId: n.id, offer, tags: { 'gpusched-node': n.id, 'gpusched-job': jobId } })),
+        nodes.map((n) =>
+          provider.launch({ nodeId: n.id, offer, tags: { 'gpusched-node': n.id, 'gpusched-job': jobId } }),
+        ),
       );
       const failure = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) {
@@ -72,7 +83,8 @@ export class Provisioner {
         });
         const job = this.store.jobs.get(jobId);
         // The job may have been cancelled while the cloud answered; then the nodes are released below.
-        if (job?.state === 'scheduled') this.store.jobs.transition(jobId, 'provisioning', 'capacity launched', now);
+        if (job?.state === 'scheduled')
+          this.store.jobs.transition(jobId, 'provisioning', 'capacity launched', now);
       });
       this.log.info({ jobId, nodeIds: ids, pool: poolKey(offer) }, 'launched');
       if (this.store.jobs.get(jobId)?.state !== 'provisioning') {
@@ -97,11 +109,15 @@ export class Provisioner {
     const message = error instanceof Error ? error.message : String(error);
     // A gang is all or nothing: instances that did start are given back.
     for (const r of launched) {
-      if (r.status === 'fulfilled') await this.providerFor(offer).terminate(r.value.providerId).catch(() => undefined);
+      if (r.status === 'fulfilled')
+        await this.providerFor(offer)
+          .terminate(r.value.providerId)
+          .catch(() => undefined);
     }
     const until = new Date(now.getTime() + this.opts.launchFailureBlockSeconds * 1000).toISOString();
     this.store.tx(() => {
-      for (const n of nodes) this.store.nodes.transition(n.id, 'terminated', { terminatedAt: now.toISOString() });
+      for (const n of nodes)
+        this.store.nodes.transition(n.id, 'terminated', { terminatedAt: now.toISOString() });
       this.store.offers.blockPool(poolKey(offer), until, `launch failed: ${kind}`);
       const job = this.store.jobs.get(jobId);
       if (job?.state === 'scheduled') {

@@ -41,14 +41,21 @@ export class Reconciler {
           if (alive) this.adopt(node.id, inst.providerId, now);
           else this.reports.nodeLost(node.id, 'launch not confirmed by the cloud', now);
         } else if (!alive) {
-          this.reports.nodeLost(node.id, inst?.interruptedAt ? 'reclaimed by the cloud' : 'instance vanished', now);
+          this.reports.nodeLost(
+            node.id,
+            inst?.interruptedAt ? 'reclaimed by the cloud' : 'instance vanished',
+            now,
+          );
         }
       }
       for (const inst of instances) {
         if (inst.state === 'terminated') continue;
         const node = this.store.nodes.get(inst.nodeId);
         if (!node || node.state === 'terminated') {
-          this.log.warn({ providerId: inst.providerId, nodeId: inst.nodeId }, 'terminating unwanted instance');
+          this.log.warn(
+            { providerId: inst.providerId, nodeId: inst.nodeId },
+            'terminating unwanted instance',
+          );
           await provider.terminate(inst.providerId);
         }
       }

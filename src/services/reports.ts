@@ -55,7 +55,8 @@ export class Reports {
   /** A reclaim notice: the node drains and its pool is blocked, so nothing new lands there. */
   notice(nodeId: string, reason: string, now: Date): void {
     const node = this.store.nodes.get(nodeId);
-    if (!node || node.state === 'draining' || node.state === 'terminating' || node.state === 'terminated') return;
+    if (!node || node.state === 'draining' || node.state === 'terminating' || node.state === 'terminated')
+      return;
     const until = new Date(now.getTime() + this.opts.interruptionBlockSeconds * 1000).toISOString();
     this.store.tx(() => {
       this.store.nodes.transition(nodeId, 'draining');

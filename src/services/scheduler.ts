@@ -81,7 +81,8 @@ export class Scheduler {
     }
     const results = await Promise.allSettled(launches);
     for (const r of results) {
-      if (r.status === 'rejected') this.log.error({ err: (r.reason as Error).message }, 'provisioning failed');
+      if (r.status === 'rejected')
+        this.log.error({ err: (r.reason as Error).message }, 'provisioning failed');
     }
   }
 }

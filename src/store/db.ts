@@ -39,7 +39,8 @@ export function readMigrations(dir: string): Migration[] {
   });
   migrations.sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, 3…: found ${m.name} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(`migrations must be numbered 1, 2, 3…: found ${m.name} at position ${i + 1}`);
   });
   return migrations;
 }
@@ -49,23 +50,27 @@ export function migrate(db: Db, dir = defaultMigrationsDir()): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
   );
   const done: number[] = [];
   for (const m of readMigrations(dir)) {
     if (applied.has(m.version)) continue;
     // IMMEDIATE takes the write lock first, so two daemons starting at once cannot both apply it.
-    const ran = db.transaction(() => {
-      // Checked again under the lock: another process may have applied it since we looked.
-      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      );
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction(() => {
+        // Checked again under the lock: another process may have applied it since we looked.
+        if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        );
+        return true;
+      })
+      .immediate();
     if (ran) done.push(m.version);
   }
   return done;

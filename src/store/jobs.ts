@@ -1,7 +1,8 @@
 // Jobs and their events. Every state change goes through `transition`, which writes the new state and
 // its event in one transaction and refuses moves the lifecycle does not allow.
-import { jobTransition } from '../core/lifecycle.js';
+
 import type { JobSpec } from '../core/jobspec.js';
+import { jobTransition } from '../core/lifecycle.js';
 import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
 import type { Db } from './db.js';
 
@@ -51,7 +52,8 @@ function toJob(r: JobRow): Job {
 export interface JobListQuery {
   team?: string;
   state?: JobState;
-  label?: { key: string; value: string };
+  /** All must match. */
+  labels?: { key: string; value: string }[];
   limit: number;
   /** Return jobs older than this sequence number (newest first). */
   beforeSeq?: number;
@@ -118,11 +120,13 @@ export class JobRepo {
       where.push('state = @state');
       params.state = q.state;
     }
-    if (q.label) {
-      where.push('EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE key = @lkey AND value = @lvalue)');
-      params.lkey = q.label.key;
-      params.lvalue = q.label.value;
-    }
+    q.labels?.forEach((l, i) => {
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE key = @lkey${i} AND value = @lvalue${i})`,
+      );
+      params[`lkey${i}`] = l.key;
+      params[`lvalue${i}`] = l.value;
+    });
     if (q.beforeSeq !== undefined) {
       where.push('seq < @before');
       params.before = q.beforeSeq;

@@ -81,7 +81,9 @@ export class NodeRepo {
   list(states?: readonly NodeState[]): NodeRecord[] {
     const rows = states
       ? (this.db
-          .prepare(`SELECT * FROM nodes WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`)
+          .prepare(
+            `SELECT * FROM nodes WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`,
+          )
           .all(...states) as NodeRow[])
       : (this.db.prepare('SELECT * FROM nodes ORDER BY created_at').all() as NodeRow[]);
     return rows.map(toNode);

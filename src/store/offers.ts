@@ -38,7 +38,11 @@ function toOffer(r: OfferRow): Offer {
     market: r.market,
     pricePerHour: r.price_per_hour,
     observedAt: r.observed_at,
-    availability: { score: r.score, blockedUntil: r.blocked_until, interruptionsPerHour: r.interruptions_per_hour },
+    availability: {
+      score: r.score,
+      blockedUntil: r.blocked_until,
+      interruptionsPerHour: r.interruptions_per_hour,
+    },
     source: r.source,
   };
 }
@@ -83,7 +87,9 @@ export class OfferRepo {
         `INSERT OR REPLACE INTO offers VALUES (@key, @cloud, @region, @zone, @zoneId, @instanceType, @market,
            @gpuModel, @gpuCount, @gpuMem, @vcpus, @memoryGiB, @pricePerHour, @observedAt, @source, @score, @ipH)`,
       );
-      const hist = this.db.prepare('INSERT OR REPLACE INTO price_history (pool_key, at, price_per_hour) VALUES (?, ?, ?)');
+      const hist = this.db.prepare(
+        'INSERT OR REPLACE INTO price_history (pool_key, at, price_per_hour) VALUES (?, ?, ?)',
+      );
       for (const o of offers) {
         const key = poolKey(o);
         ins.run({
@@ -111,7 +117,9 @@ export class OfferRepo {
         }
       }
       this.db
-        .prepare('INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers) VALUES (?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers) VALUES (?, ?, ?, ?)',
+        )
         .run(cloud, kind, fetchedAt, offers.length);
     })();
     return { changed };

@@ -26,7 +26,13 @@ export class TokenRepo {
 
   create(team: string, role: Role, name: string | null, now: Date): { record: TokenRecord; token: string } {
     const token = newTokenSecret();
-    const record: TokenRecord = { id: `tok-${randomUUID().slice(0, 8)}`, team, name, role, createdAt: now.toISOString() };
+    const record: TokenRecord = {
+      id: `tok-${randomUUID().slice(0, 8)}`,
+      team,
+      name,
+      role,
+      createdAt: now.toISOString(),
+    };
     this.db
       .prepare('INSERT INTO tokens (id, team, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(record.id, team, name, role, hashToken(token), record.createdAt);
@@ -44,7 +50,11 @@ export class TokenRepo {
 
   list(): TokenRecord[] {
     return (
-      this.db.prepare('SELECT id, team, name, role, created_at FROM tokens WHERE revoked_at IS NULL ORDER BY created_at').all() as {
+      this.db
+        .prepare(
+          'SELECT id, team, name, role, created_at FROM tokens WHERE revoked_at IS NULL ORDER BY created_at',
+        )
+        .all() as {
         id: string;
         team: string;
         name: string | null;
@@ -55,8 +65,11 @@ export class TokenRepo {
   }
 
   revoke(id: string, now: Date): boolean {
-    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now.toISOString(), id)
-      .changes > 0;
+    return (
+      this.db
+        .prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(now.toISOString(), id).changes > 0
+    );
   }
 }
 
@@ -66,7 +79,9 @@ export class IdempotencyRepo {
 
   find(team: string, key: string, notBefore: string): { bodyHash: string; jobId: string } | null {
     const r = this.db
-      .prepare('SELECT body_hash, job_id FROM idempotency_keys WHERE team = ? AND key = ? AND created_at >= ?')
+      .prepare(
+        'SELECT body_hash, job_id FROM idempotency_keys WHERE team = ? AND key = ? AND created_at >= ?',
+      )
       .get(team, key, notBefore) as { body_hash: string; job_id: string } | undefined;
     return r ? { bodyHash: r.body_hash, jobId: r.job_id } : null;
   }
@@ -74,7 +89,9 @@ export class IdempotencyRepo {
   /** Inserted in the same transaction as the job, so a key never points at a job that was not stored. */
   put(team: string, key: string, bodyHash: string, jobId: string, now: Date): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO idempotency_keys (team, key, body_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO idempotency_keys (team, key, body_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(team, key, bodyHash, jobId, now.toISOString());
   }
 

@@ -7,7 +7,12 @@ const valid = {
   kind: 'batch',
   image: 'ghcr.io/acme/train:1.4',
   command: ['python', 'train.py'],
-  resources: { gpu: { models: ['A100', 'H100'], count: 8, minMemoryGiB: 40 }, nodes: 1, cpus: 32, memoryGiB: 200 },
+  resources: {
+    gpu: { models: ['A100', 'H100'], count: 8, minMemoryGiB: 40 },
+    nodes: 1,
+    cpus: 32,
+    memoryGiB: 200,
+  },
   data: [{ uri: 's3://acme-datasets/c4', region: 'aws:us-east-1', sizeGiB: 800 }],
   checkpoint: { dir: '/ckpt/llama', signal: 'SIGUSR1', graceSeconds: 60, everyMinutes: 30 },
   runtime: { estimateHours: 10, maxHours: 16 },
@@ -49,19 +54,33 @@ describe('a job spec', () => {
       surprise: true,
     };
     const paths = issuesOf(bad).map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['name', 'resources.gpu.count', 'data.0.region', 'surprise']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['name', 'resources.gpu.count', 'data.0.region', 'surprise']),
+    );
   });
 
   it.each([
     ['neither count nor fraction', { resources: { gpu: { models: ['A100'] } } }, 'resources.gpu'],
-    ['count and fraction together', { resources: { gpu: { count: 1, fraction: 0.5, memoryGiB: 5 } } }, 'resources.gpu.fraction'],
+    [
+      'count and fraction together',
+      { resources: { gpu: { count: 1, fraction: 0.5, memoryGiB: 5 } } },
+      'resources.gpu.fraction',
+    ],
     ['a fraction without memory', { resources: { gpu: { fraction: 0.5 } } }, 'resources.gpu.memoryGiB'],
-    ['an unknown GPU model', { resources: { gpu: { models: ['Z9000'], count: 1 } } }, 'resources.gpu.models.0'],
+    [
+      'an unknown GPU model',
+      { resources: { gpu: { models: ['Z9000'], count: 1 } } },
+      'resources.gpu.models.0',
+    ],
     ['maxHours below the estimate', { runtime: { estimateHours: 5, maxHours: 2 } }, 'runtime.maxHours'],
     ['a deadline in the past', { deadline: '2020-01-01T00:00:00Z' }, 'deadline'],
     ['a batch job without an estimate', { runtime: undefined }, 'runtime.estimateHours'],
     ['no image and no command', { image: undefined, command: undefined }, 'image'],
-    ['a region outside the allowed clouds', { constraints: { clouds: ['gcp'], regions: ['aws:us-east-1'] } }, 'constraints.regions.0'],
+    [
+      'a region outside the allowed clouds',
+      { constraints: { clouds: ['gcp'], regions: ['aws:us-east-1'] } },
+      'constraints.regions.0',
+    ],
     ['a dependency on itself', { dependsOn: ['llama-8b-finetune'] }, 'dependsOn'],
     ['replicas on a batch job', { replicas: 2 }, 'replicas'],
   ])('refuses %s', (_what, change, path) => {

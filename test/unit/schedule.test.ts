@@ -14,19 +14,32 @@ describe('the first scheduler', () => {
     const cheap = offer({ instanceType: 'p4d.24xlarge', pricePerHour: 9 });
     const dear = offer({ instanceType: 'p4de.24xlarge', pricePerHour: 12 });
     const plan = schedule(snap({ pending: [job()], offers: [dear, cheap] }), T0, policy);
-    expect(plan.actions).toEqual([{ kind: 'launch', jobId: 'job-1', offer: cheap, count: 1, expectedCostUsd: 18 }]);
+    expect(plan.actions).toEqual([
+      { kind: 'launch', jobId: 'job-1', offer: cheap, count: 1, expectedCostUsd: 18 },
+    ]);
   });
 
   it.each([
     ['a GPU model it does not accept', offer({ gpu: { model: 'T4', count: 8, memoryGiB: 16 } }), 'GPU_MODEL'],
-    ['too little GPU memory', offer({ gpu: { model: 'A100', count: 8, memoryGiB: 40 } }), 'GPU_MEMORY', { minMemoryGiB: 80 }],
+    [
+      'too little GPU memory',
+      offer({ gpu: { model: 'A100', count: 8, memoryGiB: 40 } }),
+      'GPU_MEMORY',
+      { minMemoryGiB: 80 },
+    ],
     ['too few GPUs', offer({ gpu: { model: 'A100', count: 1, memoryGiB: 40 } }), 'GPU_COUNT', { count: 2 }],
     ['an excluded cloud', offer({ cloud: 'azure' }), 'CLOUD_EXCLUDED'],
     ['an excluded region', offer({ region: 'ap-south-1' }), 'REGION_EXCLUDED'],
     ['the wrong market', offer({ market: 'on-demand' }), 'MARKET'],
-    ['a blocked pool', offer({ availability: { score: null, blockedUntil: at(60).toISOString(), interruptionsPerHour: null } }), 'POOL_BLOCKED'],
+    [
+      'a blocked pool',
+      offer({
+        availability: { score: null, blockedUntil: at(60).toISOString(), interruptionsPerHour: null },
+      }),
+      'POOL_BLOCKED',
+    ],
     ['a price above the cap', offer({ pricePerHour: 99 }), 'PRICE_CAP'],
-  ])('does not place a job on %s, and says why', (_what, o, reason, gpu = {}) => {
+  ])('does not place a job on %s, and says why', (_what, o, reason, gpu: object = {}) => {
     const s = spec({
       resources: { gpu: { models: ['A100'], count: 1, ...gpu } },
       market: 'spot',
@@ -47,26 +60,42 @@ describe('the first scheduler', () => {
   it('launches one node per gang member, all from one offer (one zone)', () => {
     const s = spec({ resources: { gpu: { count: 8 }, nodes: 4 } });
     const plan = schedule(snap({ pending: [job({ spec: s })], offers: [offer()] }), T0, policy);
-    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'launch', count: 4, expectedCostUsd: 80 })]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'launch', count: 4, expectedCostUsd: 80 }),
+    ]);
   });
 
   it('reuses an idle node when it is no dearer than a new one', () => {
     const idle = node({ id: 'node-idle', pricePerHour: 10 });
-    const plan = schedule(snap({ pending: [job()], nodes: [idle], offers: [offer({ pricePerHour: 10 })] }), T0, policy);
-    expect(plan.actions).toEqual([{ kind: 'assign', jobId: 'job-1', nodeId: 'node-idle', expectedCostUsd: 20 }]);
+    const plan = schedule(
+      snap({ pending: [job()], nodes: [idle], offers: [offer({ pricePerHour: 10 })] }),
+      T0,
+      policy,
+    );
+    expect(plan.actions).toEqual([
+      { kind: 'assign', jobId: 'job-1', nodeId: 'node-idle', expectedCostUsd: 20 },
+    ]);
   });
 
   it('gives one idle node to one job only', () => {
     const a = job({ id: 'a' });
     const b = job({ id: 'b', submittedAt: at(1).toISOString() });
-    const plan = schedule(snap({ pending: [a, b], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }), T0, policy);
+    const plan = schedule(
+      snap({ pending: [a, b], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }),
+      T0,
+      policy,
+    );
     expect(kinds(plan.actions)).toEqual(['assign', 'launch']);
   });
 
   it('places higher priority first, then the earlier submission', () => {
     const low = job({ id: 'low', priority: 10 });
     const high = job({ id: 'high', priority: 90, submittedAt: at(5).toISOString() });
-    const plan = schedule(snap({ pending: [low, high], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }), T0, policy);
+    const plan = schedule(
+      snap({ pending: [low, high], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }),
+      T0,
+      policy,
+    );
     expect(plan.actions[0]).toMatchObject({ kind: 'assign', jobId: 'high' });
   });
 
@@ -91,19 +120,31 @@ describe('the first scheduler', () => {
       ['cancelled', 'held', 'fail'],
     ])('with its dependency %s, a %s job gets %s', (depState, state, kind) => {
       const deps = new Map([['train-id', { ...train, state: depState }]]);
-      const plan = schedule(snap({ pending: [{ ...evaluate, state }], dependencyStates: deps, offers: [offer()] }), T0, policy);
+      const plan = schedule(
+        snap({ pending: [{ ...evaluate, state }], dependencyStates: deps, offers: [offer()] }),
+        T0,
+        policy,
+      );
       expect(plan.actions[0]?.kind).toBe(kind);
     });
 
     it('names the dependency that failed', () => {
       const deps = new Map([['train-id', { name: 'train', state: 'failed' as JobState }]]);
       const plan = schedule(snap({ pending: [evaluate], dependencyStates: deps }), T0, policy);
-      expect(plan.actions[0]).toEqual({ kind: 'fail', jobId: 'eval', reason: 'dependency train (train-id) failed' });
+      expect(plan.actions[0]).toEqual({
+        kind: 'fail',
+        jobId: 'eval',
+        reason: 'dependency train (train-id) failed',
+      });
     });
 
     it('does not hold a job that is held already (no event per tick)', () => {
       const deps = new Map([['train-id', train]]);
-      const plan = schedule(snap({ pending: [{ ...evaluate, state: 'held' }], dependencyStates: deps }), T0, policy);
+      const plan = schedule(
+        snap({ pending: [{ ...evaluate, state: 'held' }], dependencyStates: deps }),
+        T0,
+        policy,
+      );
       expect(plan.actions).toEqual([]);
     });
   });

@@ -1,8 +1,9 @@
 // In-process mode plays the node agents: for every node on the simulated cloud it reports what a real
 // agent would (the node booted, the job started, the job finished after its estimated runtime in sim
 // time, a reclaim notice arrived) through the very same report functions the agent API will call.
-import type { Store } from '../../store/store.js';
+
 import type { Reports } from '../../services/reports.js';
+import type { Store } from '../../store/store.js';
 import type { SimProvider } from './provider.js';
 
 export class SimAgents {

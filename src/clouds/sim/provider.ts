@@ -92,13 +92,17 @@ export class SimProvider implements CapacityProvider {
 
   async terminate(providerId: string): Promise<void> {
     this.db
-      .prepare("UPDATE sim_instances SET state = 'terminated', terminated_at = ? WHERE id = ? AND state != 'terminated'")
+      .prepare(
+        "UPDATE sim_instances SET state = 'terminated', terminated_at = ? WHERE id = ? AND state != 'terminated'",
+      )
       .run(this.opts.now().toISOString(), providerId);
   }
 
   async list(): Promise<Instance[]> {
     const rows = this.db.prepare('SELECT * FROM sim_instances ORDER BY launched_at').all() as Row[];
-    return rows.map((r) => this.toInstance(r)).filter((i) => i.state !== 'terminated' || this.recentlyGone(i));
+    return rows
+      .map((r) => this.toInstance(r))
+      .filter((i) => i.state !== 'terminated' || this.recentlyGone(i));
   }
 
   /**
@@ -106,13 +110,17 @@ export class SimProvider implements CapacityProvider {
    * `cloud` picks whose notice length applies (default: the instance's own cloud).
    */
   interrupt(providerId: string, cloud?: CloudName): { noticeSeconds: number } {
-    const row = this.db.prepare('SELECT * FROM sim_instances WHERE id = ?').get(providerId) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM sim_instances WHERE id = ?').get(providerId) as
+      | Row
+      | undefined;
     if (!row || this.toInstance(row).state === 'terminated') {
       throw new CloudError('NotFound', `no running sim instance ${providerId}`, 'sim');
     }
     const noticeSeconds = NOTICE_SECONDS[cloud ?? row.cloud];
     this.db
-      .prepare('UPDATE sim_instances SET interrupted_at = ?, notice_seconds = ? WHERE id = ? AND interrupted_at IS NULL')
+      .prepare(
+        'UPDATE sim_instances SET interrupted_at = ?, notice_seconds = ? WHERE id = ? AND interrupted_at IS NULL',
+      )
       .run(this.opts.now().toISOString(), noticeSeconds, providerId);
     return { noticeSeconds };
   }

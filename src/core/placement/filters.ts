@@ -54,7 +54,9 @@ const cpus: Filter = (spec, cap) =>
     : null;
 
 const memory: Filter = (spec, cap) =>
-  spec.resources.memoryGiB !== undefined && cap.memoryGiB !== undefined && cap.memoryGiB < spec.resources.memoryGiB
+  spec.resources.memoryGiB !== undefined &&
+  cap.memoryGiB !== undefined &&
+  cap.memoryGiB < spec.resources.memoryGiB
     ? Reason.MEMORY
     : null;
 

@@ -21,7 +21,7 @@ export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 export const REASON_TEXT: Record<ReasonCode, string> = {
   CLOUD_EXCLUDED: 'cloud not in constraints.clouds',
   REGION_EXCLUDED: 'region excluded by constraints',
-  MARKET: 'market differs from the job\'s market',
+  MARKET: "market differs from the job's market",
   NO_SPOT_HERE: 'no spot market in this pool',
   GPU_MODEL: 'GPU model not accepted',
   GPU_MEMORY: 'GPU memory too small',

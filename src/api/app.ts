@@ -1,0 +1,114 @@
+// Builds the HTTP API without listening: tests drive it with inject(), the daemon calls listen().
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { SimProvider } from '../clouds/sim/provider.js';
+import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
+import type { Providers } from '../services/billing.js';
+import { ApiError, type JobService } from '../services/jobs.js';
+import type { Store } from '../store/store.js';
+import { makeAuthenticate } from './auth.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { marketRoutes } from './routes/market.js';
+import { simRoutes } from './routes/sim.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface AppDeps {
+  store: Store;
+  jobs: JobService;
+  providers: Providers;
+  /** Present when the simulated cloud runs: enables /v1/sim. */
+  sim?: SimProvider;
+  adminTokenHash: string;
+  now: () => Date;
+  /** Readiness checks by name; /readyz is 200 when all are true. */
+  readiness: () => Record<string, boolean>;
+  /** Wakes the scheduler after a submission instead of waiting for its next tick. */
+  kick?: () => void;
+  bodyLimitBytes: number;
+  logger?: FastifyBaseLogger | false;
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+class ValidationError extends Error {
+  constructor(readonly issues: Issue[]) {
+    super(formatIssues(issues));
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger || undefined,
+    bodyLimit: deps.bodyLimitBytes,
+    // Request ids in every log line; clients may pass their own for tracing.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+
+  // One validator everywhere: TypeBox, every error with its path (the same Issue shape as the CLI's).
+  app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
+    // Query strings, params and headers arrive as strings: fill defaults and convert ("50" → 50) first.
+    // Bodies are JSON and are taken as sent, so a string where a number belongs is an error.
+    const value =
+      httpPart === 'body' ? data : Value.Convert(schema as TSchema, Value.Default(schema as TSchema, data));
+    const issues = schemaIssues(schema as TSchema, value);
+    if (issues.length === 0) return { value };
+    const prefix = httpPart === 'body' ? '' : `${httpPart}.`;
+    return { error: new ValidationError(issues.map((i) => ({ ...i, path: `${prefix}${i.path}` }))) };
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError | ValidationError, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply
+        .code(err.status)
+        .send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+    }
+    if (err instanceof ValidationError) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', message: 'the request is invalid', issues: err.issues });
+    }
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.code(status).send({
+      error: status === 413 ? 'too_large' : status < 500 ? 'invalid_request' : 'internal',
+      message: status < 500 ? err.message : 'internal error; see the daemon log',
+    });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'gpusched API',
+        version: '1',
+        description: 'Queue GPU jobs onto the cheapest capacity that fits.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { deps });
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', makeAuthenticate(deps.store, deps.adminTokenHash));
+      await v1.register(jobRoutes, { deps });
+      await v1.register(marketRoutes, { deps });
+      await v1.register(tokenRoutes, { deps });
+      if (deps.sim) await v1.register(simRoutes, { deps, sim: deps.sim });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

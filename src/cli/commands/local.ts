@@ -1,0 +1,60 @@
+// Commands that run here rather than ask the daemon: the daemon itself and the catalog builder.
+// Both load their modules with a dynamic import, so `gpusched jobs` does not pay for the daemon's
+// dependencies (fastify, SQLite, cloud SDKs) or the CSV parser.
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../errors.js';
+import { json } from '../format.js';
+import { println } from '../io.js';
+import type { Ctx } from './shared.js';
+
+export const DEFAULT_CATALOG_OUT = 'data/catalog/gpu-offers.json';
+
+export function registerLocalCommands(program: Command, ctx: Ctx): void {
+  program
+    .command('daemon')
+    .description('run the scheduler daemon in the foreground (what "npm start" runs)')
+    .option(
+      '--config <file>',
+      'config file (YAML); default: GPUSCHED_CONFIG, then the embedded config/default.yaml',
+    )
+    .action(async (opts: { config?: string }) => {
+      const { runDaemon } = await import('../../daemon.js');
+      await runDaemon({ configFile: opts.config });
+    });
+
+  const catalog = program.command('catalog').description('the bundled GPU price catalog');
+  catalog
+    .command('build')
+    .description('build the price catalog JSON from the normalized multi-cloud CSV')
+    .requiredOption(
+      '--source <dir>',
+      'folder with multicloud_gpu_catalog.normalized.csv (and raw/ for GCP hosts)',
+    )
+    .option('--out <file>', 'where to write the catalog', DEFAULT_CATALOG_OUT)
+    .option('--json', 'print the build statistics as JSON')
+    .action(async (opts: { source: string; out: string; json?: boolean }) => {
+      const { buildCatalog, writeCatalog } = await import('../../catalog/build.js');
+      let stats: unknown;
+      try {
+        const file = await buildCatalog(opts.source);
+        await writeCatalog(file, opts.out);
+        stats = file.stats;
+      } catch (err) {
+        // Almost always a wrong --source (missing or malformed CSV): the input, not the program.
+        const message = err instanceof Error ? err.message : String(err);
+        throw new CliError(`gpusched: catalog build failed: ${message}`, EXIT.invalid);
+      }
+      if (opts.json) println(ctx.io, json({ out: opts.out, stats }));
+      else println(ctx.io, `wrote ${opts.out}: ${describeStats(stats)}`);
+    });
+}
+
+/** `1234 offers rows from 1500 source rows (skipped: duplicate-pool 3, no-price 12)`, tolerant of shape changes. */
+function describeStats(stats: unknown): string {
+  const s = stats as { rowsIn?: unknown; rowsOut?: unknown; skipped?: unknown } | undefined;
+  if (!s || typeof s.rowsOut !== 'number') return 'done';
+  const skipped = Object.entries((s.skipped as Record<string, number> | undefined) ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `${s.rowsOut} catalog rows from ${String(s.rowsIn)} source rows${skipped ? ` (skipped: ${skipped})` : ''}`;
+}

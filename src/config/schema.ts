@@ -1,0 +1,169 @@
+// The daemon's configuration, as one TypeBox schema. It is the single source of truth for:
+//   - the shape and the defaults (every key has one, so an empty file is a valid configuration),
+//   - which environment variable overrides which key (the `env` option on that key; the loader finds the
+//     bindings by walking this schema, so there is no second table to keep in step),
+//   - which values must never be echoed in error messages (`secret: true`).
+// `config/default.yaml` restates these defaults with comments; a unit test keeps the two equal.
+
+import { type Static, type TSchema, Type } from 'typebox';
+import { schemaAt as schemaAtIn, schemaField, schemaProperties } from '../core/validate.js';
+
+// Re-exported so that config code and its tests keep one import for reading the config schema.
+export { schemaField };
+
+/** Names the config file to load when the caller passes none. It is an input of the loader, not a key. */
+export const CONFIG_FILE_ENV = 'GPUSCHED_CONFIG';
+
+/** pino's levels; `silent` turns logging off (tests). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// A group of keys. `default: {}` lets TypeBox fill a missing group from its children's defaults, and
+// `additionalProperties: false` turns a misspelt key into an error instead of a silently ignored setting.
+function group<P extends Parameters<typeof Type.Object>[0]>(description: string, properties: P) {
+  return Type.Object(properties, { description, default: {}, additionalProperties: false });
+}
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      minLength: 1,
+      default: 'var',
+      env: 'GPUSCHED_DATA_DIR',
+      description:
+        'Holds the SQLite database and admin.token; relative paths are against the working directory.',
+    }),
+    database: group('The SQLite store.', {
+      file: Type.String({
+        minLength: 1,
+        default: 'gpusched.db',
+        description: "Database file, relative to dataDir; ':memory:' keeps everything in memory (tests).",
+      }),
+    }),
+    api: group('The HTTP API.', {
+      host: Type.String({
+        minLength: 1,
+        default: '127.0.0.1',
+        env: 'GPUSCHED_HOST',
+        description: 'Address to listen on.',
+      }),
+      port: Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        default: 7878,
+        env: 'GPUSCHED_PORT',
+        description: 'TCP port; 0 takes any free port.',
+      }),
+      bodyLimitBytes: Type.Integer({
+        minimum: 1,
+        default: 262144,
+        description: 'Largest request body accepted.',
+      }),
+      adminToken: Type.Optional(
+        Type.String({
+          minLength: 16,
+          env: 'GPUSCHED_ADMIN_TOKEN',
+          secret: true,
+          description: 'Admin bearer token; when absent the daemon generates one into <dataDir>/admin.token.',
+        }),
+      ),
+      idempotencyHours: Type.Number({
+        exclusiveMinimum: 0,
+        default: 24,
+        description: 'How long an Idempotency-Key is remembered.',
+      }),
+    }),
+    log: group('Logging.', {
+      level: Type.Enum(LOG_LEVELS, {
+        default: 'info',
+        env: 'GPUSCHED_LOG_LEVEL',
+        description: 'Least severe level written.',
+      }),
+    }),
+    scheduler: group('The scheduling loops.', {
+      tickSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 59,
+        default: 1,
+        description:
+          'Wall seconds between runs of the control loop (node reports, reconciler, scheduler); 1..59.',
+      }),
+      idleNodeSeconds: Type.Number({
+        minimum: 0,
+        default: 5,
+        description: 'Wall seconds an empty node is kept before it is released.',
+      }),
+      launchFailureBlockSeconds: Type.Number({
+        minimum: 0,
+        default: 180,
+        description: 'How long a pool is blocked after a capacity failure.',
+      }),
+      interruptionBlockSeconds: Type.Number({
+        minimum: 0,
+        default: 1800,
+        description: 'How long a pool is blocked after one of its nodes was interrupted.',
+      }),
+    }),
+    market: group('Polling prices and availability.', {
+      pollCron: Type.String({
+        minLength: 1,
+        default: '*/5 * * * *',
+        description: 'When to poll every market source (a node-cron pattern; six fields give seconds).',
+      }),
+    }),
+    sim: group('The simulated clouds.', {
+      enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),
+      timeScale: Type.Number({
+        exclusiveMinimum: 0,
+        default: 360,
+        description: 'Simulated seconds per wall second (360: a 1 h job takes 10 s).',
+      }),
+      bootSeconds: Type.Number({
+        minimum: 0,
+        default: 90,
+        description: 'Simulated boot time of a node, in simulated seconds.',
+      }),
+      catalog: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+        default: null,
+        description: 'Price catalog JSON; null uses the bundled data/catalog/gpu-offers.json.',
+      }),
+    }),
+    shutdown: group('Stopping the daemon.', {
+      graceSeconds: Type.Number({
+        minimum: 0,
+        default: 10,
+        description: 'Deadline for a graceful shutdown before the daemon exits forcefully.',
+      }),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type LogLevel = Config['log']['level'];
+
+/** One configuration key that an environment variable overrides. */
+export interface EnvBinding {
+  /** The variable, e.g. `GPUSCHED_PORT`. */
+  readonly env: string;
+  /** The key's path from the root, e.g. `['api', 'port']`. */
+  readonly path: readonly string[];
+  /** The key's schema, which says how to read the variable's text. */
+  readonly schema: TSchema;
+}
+
+/** Every key that declares an `env` option, in schema order. */
+export function envBindings(schema: TSchema = ConfigSchema): EnvBinding[] {
+  const found: EnvBinding[] = [];
+  const walk = (node: TSchema, path: string[]): void => {
+    const env = schemaField(node, 'env');
+    if (typeof env === 'string') found.push({ env, path, schema: node });
+    for (const [key, child] of Object.entries(schemaProperties(node))) walk(child, [...path, key]);
+  };
+  walk(schema, []);
+  return found;
+}
+
+/** The schema of the key at `path` of the config (or of `schema`), or undefined where there is no such key. */
+export function schemaAt(path: readonly string[], schema: TSchema = ConfigSchema): TSchema | undefined {
+  return schemaAtIn(path, schema);
+}

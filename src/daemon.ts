@@ -1,0 +1,239 @@
+// The composition root: config → store → adapters → services → API → loops, and the way back down on
+// shutdown. Nothing else constructs services; tests build a daemon through `startDaemon` the same way.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { type App, buildApp } from './api/app.js';
+import { defaultCatalogPath, loadCatalog } from './catalog/load.js';
+import type { CapacityProvider, MarketSource } from './clouds/ports.js';
+import { SimAgents } from './clouds/sim/agents.js';
+import { SimMarket } from './clouds/sim/market.js';
+import { SimProvider } from './clouds/sim/provider.js';
+import { ConfigError } from './config/errors.js';
+import { defaultConfigPath, loadConfig } from './config/load.js';
+import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
+import { CLOUDS } from './core/model.js';
+import { JobService } from './services/jobs.js';
+import { everySeconds, Loop } from './services/loop.js';
+import { MarketPoller } from './services/market.js';
+import { Provisioner } from './services/provisioner.js';
+import { Reconciler } from './services/reconciler.js';
+import { Reports } from './services/reports.js';
+import { Scheduler } from './services/scheduler.js';
+import { openStore, type Store } from './store/store.js';
+import { hashToken, newTokenSecret } from './store/tokens.js';
+
+export interface Daemon {
+  config: Readonly<Config>;
+  app: App;
+  store: Store;
+  /** The address the API listens on. */
+  url: string;
+  sim: SimProvider | null;
+  /** Runs one control tick now (node reports, reconciliation, scheduling) and waits for it. */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  now?: () => Date;
+  /** Do not start the periodic loops (tests drive `tick` themselves). */
+  manualTicks?: boolean;
+  /** Do not listen on a port (tests use app.inject). */
+  noListen?: boolean;
+}
+
+/** The admin token: from the config (env), or the one in the data directory, created on first start. */
+export function resolveAdminToken(
+  config: Readonly<Config>,
+  dataDir: string,
+): { token: string; file: string | null } {
+  if (config.api.adminToken) return { token: config.api.adminToken, file: null };
+  const file = join(dataDir, 'admin.token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file };
+  const token = newTokenSecret();
+  // 'wx': never overwrite a token another process wrote meanwhile; 0600: only the daemon's user reads it.
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  return { token, file };
+}
+
+export async function startDaemon(config: Readonly<Config>, opts: StartOptions = {}): Promise<Daemon> {
+  const log = opts.logger ?? pino({ level: config.log.level, base: { service: 'gpusched' } });
+  const now = opts.now ?? (() => new Date());
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = config.database.file === ':memory:' ? ':memory:' : resolve(dataDir, config.database.file);
+  const store = openStore(dbFile);
+  const admin = resolveAdminToken(config, dataDir);
+
+  const providers = new Map<string, CapacityProvider>();
+  const sources: MarketSource[] = [];
+  let sim: SimProvider | null = null;
+  if (config.sim.enabled) {
+    sim = new SimProvider(store.db, {
+      timeScale: config.sim.timeScale,
+      bootSeconds: config.sim.bootSeconds,
+      now,
+    });
+    providers.set(sim.name, sim);
+    const catalogPath = config.sim.catalog
+      ? isAbsolute(config.sim.catalog)
+        ? config.sim.catalog
+        : resolve(config.sim.catalog)
+      : defaultCatalogPath();
+    const catalog = loadCatalog(catalogPath, now().toISOString());
+    for (const cloud of CLOUDS) sources.push(new SimMarket(cloud, catalog));
+  }
+  if (providers.size === 0) log.warn('no capacity provider is enabled: jobs will wait in the queue');
+  const simProvider = sim;
+  const providerFor = () => {
+    if (!simProvider) throw new Error('no capacity provider for this offer');
+    return simProvider;
+  };
+
+  const reports = new Reports(
+    store,
+    providers,
+    { interruptionBlockSeconds: config.scheduler.interruptionBlockSeconds },
+    log.child({ component: 'reports' }),
+  );
+  const provisioner = new Provisioner(
+    store,
+    providers,
+    providerFor,
+    { launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds },
+    log.child({ component: 'provisioner' }),
+  );
+  const scheduler = new Scheduler(
+    store,
+    provisioner,
+    { idleNodeSeconds: config.scheduler.idleNodeSeconds },
+    log.child({ component: 'scheduler' }),
+  );
+  const reconciler = new Reconciler(
+    store,
+    providers,
+    provisioner,
+    reports,
+    log.child({ component: 'reconciler' }),
+  );
+  const market = new MarketPoller(store, sources, log.child({ component: 'market' }));
+  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale) : null;
+  const jobs = new JobService(store, providers, provisioner, {
+    idempotencyHours: config.api.idempotencyHours,
+  });
+
+  // One control loop runs node reports, reconciliation and scheduling in this order, so each step sees
+  // what the one before settled (a job that just finished frees its node before the scheduler looks).
+  const control = new Loop(
+    'control',
+    everySeconds(config.scheduler.tickSeconds),
+    async (t) => {
+      await simAgents?.tick(t);
+      await reconciler.tick(t);
+      await scheduler.tick(t);
+    },
+    now,
+    log,
+  );
+  const marketLoop = new Loop('market', config.market.pollCron, (t) => market.tick(t), now, log);
+
+  // Recover before serving: the market is read and the store agrees with the clouds (a crash may have
+  // left launches half done) before any new work is accepted.
+  await market.tick(now());
+  await reconciler.tick(now());
+
+  const app = await buildApp({
+    store,
+    jobs,
+    providers,
+    ...(sim ? { sim } : {}),
+    adminTokenHash: hashToken(admin.token),
+    now,
+    readiness: () => ({ store: store.db.open, market: market.ready }),
+    // With manual ticks the test owns time: a submission must not start a tick behind its back.
+    kick: opts.manualTicks ? undefined : () => void control.run(),
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    logger: log.child({ component: 'api' }),
+  });
+
+  let url = '';
+  if (!opts.noListen) url = await app.listen({ host: config.api.host, port: config.api.port });
+  if (!opts.manualTicks) {
+    control.start();
+    marketLoop.start();
+  }
+  log.info(
+    { url, dataDir, adminTokenFile: admin.file, providers: [...providers.keys()] },
+    'gpusched daemon started',
+  );
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    app,
+    store,
+    url,
+    sim,
+    tick: () => control.run(),
+    stop() {
+      stopping ??= (async () => {
+        // Stop taking work, let the ticks in flight finish their writes, then close the database.
+        await app.close();
+        await Promise.all([control.stop(), marketLoop.stop()]);
+        store.close();
+        log.info('gpusched daemon stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** `gpusched daemon`: load the config, start, and stop gracefully on SIGTERM/SIGINT (forcefully on a second). */
+export async function runDaemon(opts: { configFile?: string }): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    const env = process.env;
+    const file = opts.configFile ?? (env[CONFIG_FILE_ENV] || undefined) ?? defaultConfigPath();
+    config = loadConfig({ file, env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gpusched: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.log.level, base: { service: 'gpusched' } });
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(config, { logger: log });
+  } catch (err) {
+    log.fatal({ err }, 'daemon failed to start');
+    process.stderr.write(`gpusched: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown timed out: exiting');
+      process.exit(1);
+    }, config.shutdown.graceSeconds * 1000);
+    force.unref();
+    daemon.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
