@@ -109,7 +109,20 @@ function normalise(name: string): string {
     .replace(/^INSTINCT-/, '');
 }
 
+// gpuMatches runs for every (job, offer) pair of a scheduling tick, so spellings are resolved once. The
+// cache is bounded because names also come from users; past the bound it simply stops remembering.
+const RESOLVED = new Map<string, Resolved | null>();
+const RESOLVED_MAX = 4096;
+
 function resolve(name: string): Resolved | null {
+  const hit = RESOLVED.get(name);
+  if (hit !== undefined) return hit;
+  const r = resolveUncached(name);
+  if (RESOLVED.size < RESOLVED_MAX) RESOLVED.set(name, r);
+  return r;
+}
+
+function resolveUncached(name: string): Resolved | null {
   const n = normalise(name);
   const direct = NAMES.get(n);
   if (direct) {

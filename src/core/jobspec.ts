@@ -32,7 +32,11 @@ export const JobSpecSchema = Type.Object(
     team: Type.Optional(Name),
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     command: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 256 })),
-    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    // additionalProperties: false makes TypeBox refuse keys that miss the pattern (it only emits
+    // patternProperties otherwise, which lets any other key through).
+    env: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), strict),
+    ),
     resources: Type.Object(
       {
         gpu: GpuRequestSchema,
@@ -86,6 +90,7 @@ export const JobSpecSchema = Type.Object(
       Type.Record(
         Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }),
         Type.String({ maxLength: 256 }),
+        strict,
       ),
     ),
     constraints: Type.Optional(

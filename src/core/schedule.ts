@@ -81,8 +81,15 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
 
   const idle = snapshot.nodes.filter((n) => n.state === 'ready' && n.jobIds.length === 0);
   const taken = new Set<string>();
+  const verdicts = new Map<string, ShapeVerdict>();
   for (const job of placeable) {
-    const choice = placeJob(job, snapshot.offers, idle, taken, now);
+    const key = shapeKey(job);
+    let verdict = verdicts.get(key);
+    if (!verdict) {
+      verdict = bestOffer(job, snapshot.offers, now);
+      verdicts.set(key, verdict);
+    }
+    const choice = placeJob(job, verdict, idle, taken, now);
     if (choice.kind === 'none') {
       unplaced.push({ jobId: job.id, reasons: choice.reasons, message: unplacedMessage(choice.reasons) });
     } else if (choice.kind === 'node') {
@@ -129,43 +136,70 @@ type Choice =
   | { kind: 'node'; nodeId: string; cost: number }
   | { kind: 'none'; reasons: Partial<Record<ReasonCode, number>> };
 
-function placeJob(job: Job, offers: Offer[], idle: SnapshotNode[], taken: Set<string>, now: Date): Choice {
-  const reasons: Partial<Record<ReasonCode, number>> = {};
-  const count = nodesNeeded(job.spec);
-  const hours = pricedHours(job);
-  let best: Choice | null = null;
-  let bestKey = '';
+/** The cheapest feasible offer for one shape of request, and why the others were refused. */
+interface ShapeVerdict {
+  best: Offer | null;
+  reasons: Partial<Record<ReasonCode, number>>;
+}
 
-  // An idle node is already paid for boot; only single-node jobs reuse one (a gang launches together).
-  if (count === 1) {
-    for (const node of idle) {
-      if (taken.has(node.id)) continue;
-      const refusal = firstRefusal(job.spec, node, now);
-      if (refusal) continue; // nodes are reported through the offers they came from
-      const cost = node.pricePerHour * hours;
-      if (!best || cost < costOf(best) || (cost === costOf(best) && `0${node.id}` < bestKey)) {
-        best = { kind: 'node', nodeId: node.id, cost };
-        bestKey = `0${node.id}`;
-      }
-    }
-  }
+/**
+ * What decides feasibility and the ranking of offers: two jobs with the same key get the same best offer
+ * (offers are not used up within a tick, and cost scales every offer alike by nodes × hours). Queues are
+ * full of jobs of a few shapes, so this turns jobs × offers into shapes × offers.
+ */
+function shapeKey(job: Job): string {
+  const s = job.spec;
+  return JSON.stringify([s.resources, s.constraints ?? null, s.market ?? 'auto']);
+}
+
+function bestOffer(job: Job, offers: Offer[], now: Date): ShapeVerdict {
+  const reasons: Partial<Record<ReasonCode, number>> = {};
+  let best: Offer | null = null;
+  let bestKey = '';
   for (const offer of offers) {
-    const refusal = firstRefusal(job.spec, { ...offer, blockedUntil: offer.availability.blockedUntil }, now);
+    const refusal = firstRefusal(job.spec, offer, now);
     if (refusal) {
       reasons[refusal] = (reasons[refusal] ?? 0) + 1;
       continue;
     }
-    const cost = offer.pricePerHour * count * hours;
-    const key = `1${poolKey(offer)}`;
-    // Strictly cheaper wins; on a tie an idle node ('0…') beats a launch, then pool keys decide.
-    if (!best || cost < costOf(best) || (cost === costOf(best) && key < bestKey)) {
-      best = { kind: 'offer', offer, cost };
-      bestKey = key;
+    // Cheaper wins; on a tie the pool key decides, so that plans are reproducible.
+    if (
+      !best ||
+      offer.pricePerHour < best.pricePerHour ||
+      (offer.pricePerHour === best.pricePerHour && poolKey(offer) < bestKey)
+    ) {
+      best = offer;
+      bestKey = poolKey(offer);
     }
   }
-  if (best) return best;
   if (offers.length === 0) reasons[Reason.NO_OFFERS] = 1;
-  return { kind: 'none', reasons };
+  return { best, reasons };
+}
+
+function placeJob(
+  job: Job,
+  verdict: ShapeVerdict,
+  idle: SnapshotNode[],
+  taken: Set<string>,
+  now: Date,
+): Choice {
+  const count = nodesNeeded(job.spec);
+  const hours = pricedHours(job);
+  let best: Choice | null = verdict.best
+    ? { kind: 'offer', offer: verdict.best, cost: verdict.best.pricePerHour * count * hours }
+    : null;
+  // An idle node is already booted and paid for; it wins a tie with a launch. Only single-node jobs
+  // reuse one (a gang launches together).
+  if (count === 1) {
+    for (const node of idle) {
+      if (taken.has(node.id) || firstRefusal(job.spec, node, now)) continue;
+      const cost = node.pricePerHour * hours;
+      if (!best || cost < costOf(best) || (cost === costOf(best) && best.kind === 'offer')) {
+        best = { kind: 'node', nodeId: node.id, cost };
+      }
+    }
+  }
+  return best ?? { kind: 'none', reasons: verdict.reasons };
 }
 
 function costOf(c: Choice): number {

@@ -83,6 +83,8 @@ describe('a job spec', () => {
     ],
     ['a dependency on itself', { dependsOn: ['llama-8b-finetune'] }, 'dependsOn'],
     ['replicas on a batch job', { replicas: 2 }, 'replicas'],
+    ['a label key with a space', { labels: { 'bad key': 'x' } }, 'labels.bad key'],
+    ['an environment variable name with a dash', { env: { 'MY-VAR': '1' } }, 'env.MY-VAR'],
   ])('refuses %s', (_what, change, path) => {
     const doc = JSON.parse(JSON.stringify({ ...valid, ...change }));
     expect(issuesOf(doc).map((i) => i.path)).toContain(path);

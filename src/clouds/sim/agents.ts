@@ -42,8 +42,10 @@ export class SimAgents {
       }
       const hours = job.spec.runtime?.estimateHours;
       if ((job.spec.kind ?? 'batch') === 'inference' || hours === undefined || !job.startedAt) continue;
-      const simElapsedHours = ((now.getTime() - Date.parse(job.startedAt)) / 3_600_000) * this.timeScale;
-      if (simElapsedHours >= hours) this.reports.jobExited(job.id, 0, now);
+      // The process ends exactly when its sim runtime is up, not at the tick that notices it: the run is
+      // billed to that instant, as an agent reporting the exit time would.
+      const endsAt = Date.parse(job.startedAt) + (hours * 3_600_000) / this.timeScale;
+      if (endsAt <= now.getTime()) this.reports.jobExited(job.id, 0, new Date(endsAt));
     }
   }
 }

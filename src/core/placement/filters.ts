@@ -1,6 +1,5 @@
 // Feasibility filters: each answers "can this job run on this capacity?" with null (yes) or a reason
-// code. They run in order and the first refusal is the reason reported, so the cheap and most
-// telling checks come first.
+// code. They run in order and the first refusal is the reason reported.
 import { gpuMatches } from '../gpus.js';
 import { gpusPerNode, type JobSpec } from '../jobspec.js';
 import type { CloudName, Market } from '../model.js';
@@ -15,7 +14,8 @@ export interface Capacity {
   vcpus?: number;
   memoryGiB?: number;
   pricePerHour: number;
-  blockedUntil?: string | null;
+  /** Offers carry their pool's block here; running nodes have none. */
+  availability?: { blockedUntil: string | null };
 }
 
 export type Filter = (spec: JobSpec, cap: Capacity, now: Date) => ReasonCode | null;
@@ -26,10 +26,12 @@ const cloudAllowed: Filter = (spec, cap) => {
 };
 
 const regionAllowed: Filter = (spec, cap) => {
-  const where = `${cap.cloud}:${cap.region}`;
   const only = spec.constraints?.regions;
+  const except = spec.constraints?.regionsExclude;
+  if (!only && !except) return null; // the common case pays for no string
+  const where = `${cap.cloud}:${cap.region}`;
   if (only && !only.includes(where)) return Reason.REGION_EXCLUDED;
-  return spec.constraints?.regionsExclude?.includes(where) ? Reason.REGION_EXCLUDED : null;
+  return except?.includes(where) ? Reason.REGION_EXCLUDED : null;
 };
 
 const marketAllowed: Filter = (spec, cap) => {
@@ -65,16 +67,19 @@ const priceCap: Filter = (spec, cap) => {
   return max !== undefined && cap.pricePerHour > max ? Reason.PRICE_CAP : null;
 };
 
-const poolOpen: Filter = (_spec, cap, now) =>
-  cap.blockedUntil && Date.parse(cap.blockedUntil) > now.getTime() ? Reason.POOL_BLOCKED : null;
+const poolOpen: Filter = (_spec, cap, now) => {
+  const until = cap.availability?.blockedUntil;
+  return until && Date.parse(until) > now.getTime() ? Reason.POOL_BLOCKED : null;
+};
 
+// The GPU checks come first: they refuse most of the catalog for any job, so most offers cost one check.
 export const FILTERS: readonly Filter[] = [
-  cloudAllowed,
-  regionAllowed,
-  marketAllowed,
   gpuModel,
   gpuMemory,
   gpuCount,
+  cloudAllowed,
+  regionAllowed,
+  marketAllowed,
   cpus,
   memory,
   priceCap,
