@@ -3,6 +3,7 @@
 // fraction, maxHours ≥ estimateHours, ...) live in `specRuleIssues`, with the same Issue shape.
 import { type Static, Type } from 'typebox';
 import { isKnownGpuModel } from './gpus.js';
+import { CLOUDS } from './model.js';
 import { type Issue, schemaIssues } from './validate.js';
 
 const Name = Type.String({
@@ -11,7 +12,7 @@ const Name = Type.String({
 });
 /** Regions are written `cloud:region` so that one list can span clouds. */
 const CloudRegion = Type.String({ pattern: '^(aws|gcp|azure):[a-z0-9-]+$', description: 'cloud:region' });
-const Cloud = Type.Union([Type.Literal('aws'), Type.Literal('gcp'), Type.Literal('azure')]);
+const Cloud = Type.Enum(CLOUDS);
 const strict = { additionalProperties: false } as const;
 
 export const GpuRequestSchema = Type.Object(

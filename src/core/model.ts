@@ -1,10 +1,11 @@
 // The words of DESIGN.md as types. Everything here is plain data: the core takes these in and gives
 // these back; adapters (store, clouds, API) convert to and from them at the edge.
 
-export type CloudName = 'aws' | 'gcp' | 'azure';
-export const CLOUDS: readonly CloudName[] = ['aws', 'gcp', 'azure'];
+export const CLOUDS = ['aws', 'gcp', 'azure'] as const;
+export type CloudName = (typeof CLOUDS)[number];
 
-export type Market = 'spot' | 'on-demand';
+export const MARKETS = ['spot', 'on-demand'] as const;
+export type Market = (typeof MARKETS)[number];
 
 export interface GpuShape {
   /** Canonical model name from core/gpus.ts (A100, H100, L4, T4, ...). */
@@ -55,22 +56,32 @@ export function poolKey(p: Pool): string {
   return `${p.cloud}/${p.region}/${p.zone ?? '-'}/${p.instanceType}/${p.market}`;
 }
 
-export type JobState =
-  | 'queued'
-  | 'held'
-  | 'scheduled'
-  | 'provisioning'
-  | 'running'
-  | 'checkpointing'
-  | 'migrating'
-  | 'suspended'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+export const JOB_STATES = [
+  'queued',
+  'held',
+  'scheduled',
+  'provisioning',
+  'running',
+  'checkpointing',
+  'migrating',
+  'suspended',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
 
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 
-export type NodeState = 'provisioning' | 'ready' | 'draining' | 'terminating' | 'terminated' | 'lost';
+export const NODE_STATES = [
+  'provisioning',
+  'ready',
+  'draining',
+  'terminating',
+  'terminated',
+  'lost',
+] as const;
+export type NodeState = (typeof NODE_STATES)[number];
 
 export interface Checkpoint {
   path: string;

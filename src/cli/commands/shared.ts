@@ -52,29 +52,13 @@ export function labelSelector(value: string, previous: readonly string[] = []): 
   return [...previous, value];
 }
 
-export const CLOUD_CHOICES = ['aws', 'gcp', 'azure'] as const;
-export const MARKET_CHOICES = ['spot', 'on-demand'] as const;
-export const JOB_STATE_CHOICES = [
-  'queued',
-  'held',
-  'scheduled',
-  'provisioning',
-  'running',
-  'checkpointing',
-  'migrating',
-  'suspended',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
-export const NODE_STATE_CHOICES = [
-  'provisioning',
-  'ready',
-  'draining',
-  'terminating',
-  'terminated',
-  'lost',
-] as const;
+// One list of each, from the core: the CLI offers exactly what the API accepts.
+export {
+  CLOUDS as CLOUD_CHOICES,
+  JOB_STATES as JOB_STATE_CHOICES,
+  MARKETS as MARKET_CHOICES,
+  NODE_STATES as NODE_STATE_CHOICES,
+} from '../../core/model.js';
 
 export function choice(flags: string, description: string, choices: readonly string[]): Option {
   return new Option(flags, description).choices(choices);
