@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './api/app.js';
+import { loadAwsSpotAdvisorBuckets } from './catalog/interruption-priors.js';
 import { defaultCatalogPath, loadCatalog } from './catalog/load.js';
 import type { CapacityProvider, MarketSource } from './clouds/ports.js';
 import { SimAgents } from './clouds/sim/agents.js';
@@ -13,6 +14,7 @@ import { ConfigError } from './config/errors.js';
 import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { CLOUDS } from './core/model.js';
+import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
 import { MarketPoller } from './services/market.js';
@@ -105,9 +107,11 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds },
     log.child({ component: 'provisioner' }),
   );
+  const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
   const scheduler = new Scheduler(
     store,
     provisioner,
+    availability,
     { idleNodeSeconds: config.scheduler.idleNodeSeconds },
     log.child({ component: 'scheduler' }),
   );
@@ -118,7 +122,12 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     reports,
     log.child({ component: 'reconciler' }),
   );
-  const market = new MarketPoller(store, sources, log.child({ component: 'market' }));
+  const market = new MarketPoller(
+    store,
+    sources,
+    { retry: { baseMs: config.market.retryBaseSeconds * 1000, maxMs: config.market.retryMaxSeconds * 1000 } },
+    log.child({ component: 'market' }),
+  );
   const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale) : null;
   const jobs = new JobService(store, providers, provisioner, {
     idempotencyHours: config.api.idempotencyHours,
@@ -137,7 +146,21 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     now,
     log,
   );
-  const marketLoop = new Loop('market', config.market.pollCron, (t) => market.tick(t), now, log);
+  // One loop per source, so a slow or failing cloud never delays another's prices; a failed poll is
+  // retried with backoff before its next scheduled time.
+  const marketLoops = sources.map((source) => {
+    const loop: Loop = new Loop(
+      `market:${source.cloud}:${source.kind}`,
+      config.market.pollCron,
+      async (t) => {
+        const outcome = await market.poll(source, t);
+        if (outcome.retryInMs !== null) loop.runAfter(outcome.retryInMs);
+      },
+      now,
+      log,
+    );
+    return loop;
+  });
 
   // Recover before serving: the market is read and the store agrees with the clouds (a crash may have
   // left launches half done) before any new work is accepted.
@@ -148,6 +171,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     store,
     jobs,
     providers,
+    availability,
     ...(sim ? { sim } : {}),
     adminTokenHash: hashToken(admin.token),
     now,
@@ -162,7 +186,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   if (!opts.noListen) url = await app.listen({ host: config.api.host, port: config.api.port });
   if (!opts.manualTicks) {
     control.start();
-    marketLoop.start();
+    for (const l of marketLoops) l.start();
   }
   log.info(
     { url, dataDir, adminTokenFile: admin.file, providers: [...providers.keys()] },
@@ -181,7 +205,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       stopping ??= (async () => {
         // Stop taking work, let the ticks in flight finish their writes, then close the database.
         await app.close();
-        await Promise.all([control.stop(), marketLoop.stop()]);
+        await Promise.all([control.stop(), ...marketLoops.map((l) => l.stop())]);
         store.close();
         log.info('gpusched daemon stopped');
       })();

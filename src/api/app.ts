@@ -7,6 +7,7 @@ import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { SimProvider } from '../clouds/sim/provider.js';
 import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
+import type { Availability } from '../services/availability.js';
 import type { Providers } from '../services/billing.js';
 import { ApiError, type JobService } from '../services/jobs.js';
 import type { Store } from '../store/store.js';
@@ -21,6 +22,7 @@ export interface AppDeps {
   store: Store;
   jobs: JobService;
   providers: Providers;
+  availability: Availability;
   /** Present when the simulated cloud runs: enables /v1/sim. */
   sim?: SimProvider;
   adminTokenHash: string;

@@ -25,6 +25,11 @@ export interface LaunchRequest {
   nodeId: string;
   offer: Offer;
   tags: Readonly<Record<string, string>>;
+  /**
+   * The boot script that installs and starts the node agent (EC2 user-data, GCE startup-script, Azure
+   * customData), as text; the adapter encodes it as its cloud requires. Absent for the simulated cloud.
+   */
+  bootstrap?: string;
 }
 
 export type InstanceState = 'pending' | 'running' | 'terminated';
@@ -63,4 +68,10 @@ export interface CapacityProvider {
    * its scaled time, which is why billing asks the provider instead of subtracting dates itself.
    */
   billableHours(from: Date, to: Date): number;
+}
+
+/** What an enabled cloud gives the daemon. Each cloud's `index.ts` exports an async factory returning one. */
+export interface CloudAdapter {
+  market: MarketSource;
+  capacity: CapacityProvider;
 }

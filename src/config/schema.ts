@@ -109,6 +109,16 @@ export const ConfigSchema = Type.Object(
         default: '*/5 * * * *',
         description: 'When to poll every market source (a node-cron pattern; six fields give seconds).',
       }),
+      retryBaseSeconds: Type.Number({
+        exclusiveMinimum: 0,
+        default: 5,
+        description: 'First retry delay after a failed poll; doubles per failure, with full jitter.',
+      }),
+      retryMaxSeconds: Type.Number({
+        exclusiveMinimum: 0,
+        default: 300,
+        description: 'Longest retry delay after failed polls.',
+      }),
     }),
     sim: group('The simulated clouds.', {
       enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),

@@ -133,6 +133,8 @@ export interface NodeRecord {
   /** Last time the node did something useful (ran a job); scale-down measures idleness from here. */
   lastBusyAt: string;
   terminatedAt: string | null;
+  /** When its cloud gave notice of reclaiming it (spot); counted in the pool's interruption rate. */
+  interruptedAt: string | null;
   /** Accrued cost of the node itself (boot and idle included). */
   costUsd: number;
 }

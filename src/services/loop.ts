@@ -8,6 +8,7 @@ export class Loop {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
   failures = 0;
   runs = 0;
 
@@ -22,7 +23,7 @@ export class Loop {
   }
 
   start(): void {
-    this.task = cron.schedule(pattern(this.pattern), () => this.run(), { name: this.name, noOverlap: true });
+    this.task = cron.schedule(this.pattern, () => this.run(), { name: this.name, noOverlap: true });
   }
 
   /** Runs a tick now; if one is running, one more follows it (so a kick is never lost). */
@@ -51,19 +52,27 @@ export class Loop {
     return this.running;
   }
 
+  /** Runs a tick once after a delay (a retry sooner than the schedule); a later call replaces it. */
+  runAfter(ms: number): void {
+    if (this.stopped) return;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.run();
+    }, ms);
+    this.retry.unref();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.task?.stop();
     await this.task?.destroy();
     await this.running;
   }
 }
 
-/** Seconds (1..59) as a six-field cron pattern; anything else is taken as a cron pattern already. */
+/** Seconds (1..59) as a six-field node-cron pattern. */
 export function everySeconds(seconds: number): string {
   return `*/${seconds} * * * * *`;
-}
-
-function pattern(p: string): string {
-  return p;
 }

@@ -1,41 +1,83 @@
-// The market poller: asks every market source for its offers and stores them with their price history.
-// A source that fails keeps its previous offers (marked stale by age), never an empty market.
+// The market poller: asks each market source for its offers and stores them with their price history.
+// A source that fails keeps its last good offers in force, is marked stale with its error, and is
+// retried with exponential backoff and jitter (longer when the cloud throttles us). An empty answer
+// where there were offers before is treated as a failure: a partial answer never wipes good data.
 import type { Logger } from 'pino';
+import { isCloudError } from '../clouds/errors.js';
 import type { MarketSource } from '../clouds/ports.js';
+import { type BackoffPolicy, backoffMs } from '../core/backoff.js';
 import type { Store } from '../store/store.js';
 
+export interface MarketPollerOptions {
+  retry: BackoffPolicy;
+  random?: () => number;
+}
+
+export interface PollOutcome {
+  ok: boolean;
+  /** When the poll failed: wait this long before trying again (the caller schedules it). */
+  retryInMs: number | null;
+}
+
 export class MarketPoller {
-  private polledOnce = false;
+  private readonly answered = new Set<MarketSource>();
+  private readonly failures = new Map<MarketSource, number>();
 
   constructor(
     private readonly store: Store,
-    private readonly sources: readonly MarketSource[],
+    readonly sources: readonly MarketSource[],
+    private readonly opts: MarketPollerOptions,
     private readonly log: Logger,
   ) {}
 
   /** True once every source answered at least once (or has offers from before a restart). */
   get ready(): boolean {
-    return this.polledOnce || this.store.offers.sources().length >= this.sources.length;
+    const stored = new Set(
+      this.store.offers
+        .sources()
+        .filter((s) => s.fetchedAt !== null)
+        .map((s) => `${s.cloud}/${s.kind}`),
+    );
+    return this.sources.every((s) => this.answered.has(s) || stored.has(`${s.cloud}/${s.kind}`));
   }
 
+  /** Polls every source once (start-up, tests). */
   async tick(now: Date): Promise<void> {
-    let ok = 0;
-    for (const source of this.sources) {
-      try {
-        const offers = await source.poll(now);
-        const { changed } = this.store.offers.replace(source.cloud, source.kind, offers, now.toISOString());
-        ok++;
-        this.log.debug(
-          { cloud: source.cloud, kind: source.kind, offers: offers.length, changed },
-          'market polled',
-        );
-      } catch (err) {
-        this.log.warn(
-          { cloud: source.cloud, kind: source.kind, err: (err as Error).message },
-          'market poll failed',
-        );
+    for (const source of this.sources) await this.poll(source, now);
+  }
+
+  async poll(source: MarketSource, now: Date): Promise<PollOutcome> {
+    const at = now.toISOString();
+    try {
+      const offers = await source.poll(now);
+      const before = this.store.offers
+        .sources()
+        .find((s) => s.cloud === source.cloud && s.kind === source.kind);
+      if (offers.length === 0 && before && before.offers > 0) {
+        throw new Error(`answered no offers where it had ${before.offers}; keeping the last good data`);
       }
+      const { changed } = this.store.offers.replace(source.cloud, source.kind, offers, at);
+      this.answered.add(source);
+      this.failures.delete(source);
+      this.log.info(
+        { cloud: source.cloud, kind: source.kind, offers: offers.length, priceChanges: changed },
+        'market polled',
+      );
+      return { ok: true, retryInMs: null };
+    } catch (err) {
+      const failures = (this.failures.get(source) ?? 0) + 1;
+      this.failures.set(source, failures);
+      const kind = isCloudError(err) ? err.kind : 'Error';
+      const message = `${kind}: ${(err as Error).message}`;
+      this.store.offers.recordFailure(source.cloud, source.kind, at, message);
+      // Throttling means "slow down": start the backoff one step further along.
+      const attempt = kind === 'Throttled' ? failures + 1 : failures;
+      const retryInMs = backoffMs(attempt, this.opts.retry, (this.opts.random ?? Math.random)());
+      this.log.warn(
+        { cloud: source.cloud, kind: source.kind, err: message, failures, retryInMs },
+        'market poll failed',
+      );
+      return { ok: false, retryInMs };
     }
-    if (ok === this.sources.length) this.polledOnce = true;
   }
 }

@@ -54,6 +54,7 @@ export class Provisioner {
       readyAt: null,
       lastBusyAt: at,
       terminatedAt: null,
+      interruptedAt: null,
       costUsd: 0,
     }));
     const ids = nodes.map((n) => n.id);

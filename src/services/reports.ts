@@ -59,7 +59,7 @@ export class Reports {
       return;
     const until = new Date(now.getTime() + this.opts.interruptionBlockSeconds * 1000).toISOString();
     this.store.tx(() => {
-      this.store.nodes.transition(nodeId, 'draining');
+      this.store.nodes.transition(nodeId, 'draining', { interruptedAt: now.toISOString() });
       this.store.offers.blockPool(poolKey(node), until, `interrupted: ${reason}`);
     });
     this.log.warn({ nodeId, pool: poolKey(node), blockedUntil: until }, 'interruption notice');

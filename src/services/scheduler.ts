@@ -4,6 +4,7 @@ import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
 import type { JobState } from '../core/model.js';
 import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
+import type { Availability } from './availability.js';
 import type { Provisioner } from './provisioner.js';
 
 export interface SchedulerOptions {
@@ -14,11 +15,12 @@ export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly provisioner: Provisioner,
+    private readonly availability: Availability,
     private readonly opts: SchedulerOptions,
     private readonly log: Logger,
   ) {}
 
-  snapshot(): Snapshot {
+  snapshot(now: Date): Snapshot {
     const pending = this.store.jobs.inStates(['queued', 'held']);
     const dependencyStates = new Map<string, { name: string; state: JobState }>();
     for (const id of new Set(pending.flatMap((j) => j.dependsOn))) {
@@ -30,11 +32,16 @@ export class Scheduler {
       ...n,
       jobIds: active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id),
     }));
-    return { pending, dependencyStates, nodes, offers: this.store.offers.list() };
+    return {
+      pending,
+      dependencyStates,
+      nodes,
+      offers: this.availability.annotate(this.store.offers.list(), now),
+    };
   }
 
   async tick(now: Date): Promise<Plan> {
-    const plan = schedule(this.snapshot(), now, { idleNodeSeconds: this.opts.idleNodeSeconds });
+    const plan = schedule(this.snapshot(now), now, { idleNodeSeconds: this.opts.idleNodeSeconds });
     await this.apply(plan, now);
     return plan;
   }

@@ -19,6 +19,7 @@ interface NodeRow {
   ready_at: string | null;
   last_busy_at: string;
   terminated_at: string | null;
+  interrupted_at: string | null;
   cost_usd: number;
 }
 
@@ -39,6 +40,7 @@ function toNode(r: NodeRow): NodeRecord {
     readyAt: r.ready_at,
     lastBusyAt: r.last_busy_at,
     terminatedAt: r.terminated_at,
+    interruptedAt: r.interrupted_at,
     costUsd: r.cost_usd,
   };
 }
@@ -48,6 +50,7 @@ export interface NodePatch {
   readyAt?: string;
   lastBusyAt?: string;
   terminatedAt?: string;
+  interruptedAt?: string;
   costUsd?: number;
 }
 
@@ -56,6 +59,7 @@ const COLUMNS: Record<keyof NodePatch, string> = {
   readyAt: 'ready_at',
   lastBusyAt: 'last_busy_at',
   terminatedAt: 'terminated_at',
+  interruptedAt: 'interrupted_at',
   costUsd: 'cost_usd',
 };
 
@@ -66,9 +70,9 @@ export class NodeRepo {
     this.db
       .prepare(
         `INSERT INTO nodes (id, cloud, provider, region, zone, instance_type, market, gpu, price_per_hour, state,
-           provider_id, created_at, ready_at, last_busy_at, terminated_at, cost_usd)
+           provider_id, created_at, ready_at, last_busy_at, terminated_at, interrupted_at, cost_usd)
          VALUES (@id, @cloud, @provider, @region, @zone, @instanceType, @market, @gpu, @pricePerHour, @state,
-           @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @costUsd)`,
+           @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @interruptedAt, @costUsd)`,
       )
       .run({ ...n, gpu: JSON.stringify(n.gpu) });
   }
@@ -113,5 +117,13 @@ export class NodeRepo {
       params[k] = v;
     }
     if (sets.length) this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  }
+
+  /** Spot nodes that became ready: the exposure behind each pool's learned interruption rate. */
+  spotHistory(): NodeRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM nodes WHERE market = 'spot' AND ready_at IS NOT NULL")
+      .all() as NodeRow[];
+    return rows.map(toNode);
   }
 }

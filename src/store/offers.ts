@@ -58,7 +58,13 @@ export interface OfferQuery {
 export interface SourceFreshness {
   cloud: CloudName;
   kind: string;
-  fetchedAt: string;
+  /** Last successful poll; null when it never answered (only failures recorded). */
+  fetchedAt: string | null;
+  offers: number;
+  lastAttemptAt: string | null;
+  /** The error of the last attempt, null when it succeeded. */
+  lastError: string | null;
+  failures: number;
 }
 
 export class OfferRepo {
@@ -118,9 +124,10 @@ export class OfferRepo {
       }
       this.db
         .prepare(
-          'INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers) VALUES (?, ?, ?, ?)',
+          `INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers, last_attempt_at, last_error, failures)
+           VALUES (?, ?, ?, ?, ?, NULL, 0)`,
         )
-        .run(cloud, kind, fetchedAt, offers.length);
+        .run(cloud, kind, fetchedAt, offers.length, fetchedAt);
     })();
     return { changed };
   }
@@ -147,13 +154,40 @@ export class OfferRepo {
   }
 
   sources(): SourceFreshness[] {
-    return (
-      this.db.prepare('SELECT cloud, kind, fetched_at FROM market_sources ORDER BY cloud, kind').all() as {
-        cloud: CloudName;
-        kind: string;
-        fetched_at: string;
-      }[]
-    ).map((r) => ({ cloud: r.cloud, kind: r.kind, fetchedAt: r.fetched_at }));
+    const rows = this.db
+      .prepare(
+        'SELECT cloud, kind, fetched_at, offers, last_attempt_at, last_error, failures FROM market_sources ORDER BY cloud, kind',
+      )
+      .all() as {
+      cloud: CloudName;
+      kind: string;
+      fetched_at: string;
+      offers: number;
+      last_attempt_at: string | null;
+      last_error: string | null;
+      failures: number;
+    }[];
+    return rows.map((r) => ({
+      cloud: r.cloud,
+      kind: r.kind,
+      fetchedAt: r.fetched_at === '' ? null : r.fetched_at,
+      offers: r.offers,
+      lastAttemptAt: r.last_attempt_at,
+      lastError: r.last_error,
+      failures: r.failures,
+    }));
+  }
+
+  /** A failed poll: the offers stay, the source records the error (shown as stale). */
+  recordFailure(cloud: CloudName, kind: string, at: string, error: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO market_sources (cloud, kind, fetched_at, offers, last_attempt_at, last_error, failures)
+         VALUES (?, ?, '', 0, ?, ?, 1)
+         ON CONFLICT (cloud, kind) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+           last_error = excluded.last_error, failures = market_sources.failures + 1`,
+      )
+      .run(cloud, kind, at, error.slice(0, 1000));
   }
 
   priceHistory(key: string): { at: string; pricePerHour: number }[] {

@@ -73,6 +73,7 @@ export function node(over: Partial<SnapshotNode> = {}): SnapshotNode {
     readyAt: T0.toISOString(),
     lastBusyAt: T0.toISOString(),
     terminatedAt: null,
+    interruptedAt: null,
     costUsd: 0,
   };
   return { ...base, jobIds: [], ...over };

@@ -59,6 +59,7 @@ async function reserveOnly(t: TestDaemon, jobId: string): Promise<{ nodeId: stri
       readyAt: null,
       lastBusyAt: at,
       terminatedAt: null,
+      interruptedAt: null,
       costUsd: 0,
     });
     t.store.jobs.transition(jobId, 'scheduled', 'placed', t.clock.now, { nodeIds: [nodeId] });

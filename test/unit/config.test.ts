@@ -35,7 +35,7 @@ const DEFAULTS: Config = {
     launchFailureBlockSeconds: 180,
     interruptionBlockSeconds: 1800,
   },
-  market: { pollCron: '*/5 * * * *' },
+  market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
   sim: { enabled: true, timeScale: 360, bootSeconds: 90, catalog: null },
   shutdown: { graceSeconds: 10 },
 };
@@ -88,7 +88,7 @@ describe('the file overrides defaults', () => {
         launchFailureBlockSeconds: 60,
         interruptionBlockSeconds: 600,
       },
-      market: { pollCron: '*/30 * * * * *' },
+      market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
       sim: {
         enabled: false,
         timeScale: 3600,

@@ -35,10 +35,17 @@ export const marketRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
       };
       const now = deps.now().getTime();
       return {
-        items: deps.store.offers.list({ ...q, limit: q.limit ?? 100 }),
-        sources: deps.store.offers
-          .sources()
-          .map((s) => ({ ...s, stale: now - Date.parse(s.fetchedAt) > STALE_AFTER_MS })),
+        items: deps.availability.annotate(
+          deps.store.offers.list({ ...q, limit: q.limit ?? 100 }),
+          deps.now(),
+        ),
+        sources: deps.store.offers.sources().map((s) => ({
+          ...s,
+          // Stale: its last attempt failed (the offers shown are the last good ones), or it has been
+          // quiet for longer than two default poll intervals and a bit.
+          stale:
+            s.lastError !== null || s.fetchedAt === null || now - Date.parse(s.fetchedAt) > STALE_AFTER_MS,
+        })),
       };
     },
   );

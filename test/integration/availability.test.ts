@@ -1,0 +1,67 @@
+// Learned availability: interruption rates per spot pool, from the public prior and what the daemon saw.
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadAwsSpotAdvisorBuckets } from '../../src/catalog/interruption-priors.js';
+import { bucketRate, DEFAULT_MONTHLY_FRACTION, monthlyFractionToRate } from '../../src/core/interruptions.js';
+import { ADMIN, type TestDaemon, testDaemon } from '../helpers/daemon.js';
+
+let d: TestDaemon;
+afterEach(async () => d?.stop());
+
+type OfferBody = {
+  cloud: string;
+  region: string;
+  zone: string | null;
+  instanceType: string;
+  market: string;
+  availability: { interruptionsPerHour: number | null };
+};
+const offers = async (q: string): Promise<OfferBody[]> =>
+  (await d.call('GET', `/v1/offers?${q}&limit=5000`, ADMIN)).body.items;
+
+describe('interruption rates on offers', () => {
+  it('start from the AWS Spot Advisor bucket of the pool, or a pessimistic default elsewhere', async () => {
+    d = await testDaemon();
+    const buckets = loadAwsSpotAdvisorBuckets();
+    const aws = (await offers('cloud=aws&market=spot')).find((o) =>
+      buckets.has(`${o.region}/${o.instanceType}`),
+    )!;
+    expect(aws.availability.interruptionsPerHour).toBeCloseTo(
+      bucketRate(buckets.get(`${aws.region}/${aws.instanceType}`)!),
+      12,
+    );
+    const gcp = (await offers('cloud=gcp&market=spot'))[0]!;
+    expect(gcp.availability.interruptionsPerHour).toBeCloseTo(
+      monthlyFractionToRate(DEFAULT_MONTHLY_FRACTION),
+      12,
+    );
+    const onDemand = (await offers('market=on-demand'))[0]!;
+    expect(onDemand.availability.interruptionsPerHour).toBeNull();
+  });
+
+  it('rise for a pool where the daemon saw an interruption', async () => {
+    d = await testDaemon();
+    const job = {
+      name: 'j',
+      team: 'research',
+      image: 'i',
+      resources: { gpu: { models: ['T4'], count: 1 } },
+      runtime: { estimateHours: 1 },
+      market: 'spot',
+    };
+    const id = (await d.call('POST', '/v1/jobs', ADMIN, job)).body.id;
+    for (const s of [0, 1, 0]) await d.advance(s);
+    const placement = (await d.call('GET', `/v1/jobs/${id}`, ADMIN)).body.placement;
+    const same = (o: OfferBody) =>
+      o.region === placement.region &&
+      o.zone === placement.zone &&
+      o.instanceType === placement.instanceType &&
+      o.market === 'spot';
+    const before = (await offers(`cloud=${placement.cloud}&market=spot`)).find(same)!.availability
+      .interruptionsPerHour!;
+    await d.call('POST', `/v1/sim/nodes/${placement.nodeIds[0]}/interrupt`, ADMIN, {});
+    await d.advance(0);
+    const after = (await offers(`cloud=${placement.cloud}&market=spot`)).find(same)!.availability
+      .interruptionsPerHour!;
+    expect(after).toBeGreaterThan(before * 2);
+  });
+});
