@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './api/app.js';
 import { loadAwsSpotAdvisorBuckets } from './catalog/interruption-priors.js';
 import { defaultCatalogPath, loadCatalog } from './catalog/load.js';
+import { loadLiveClouds } from './clouds/live.js';
 import type { CapacityProvider, MarketSource } from './clouds/ports.js';
 import { SimAgents } from './clouds/sim/agents.js';
 import { SimMarket } from './clouds/sim/market.js';
@@ -13,7 +14,7 @@ import { SimProvider } from './clouds/sim/provider.js';
 import { ConfigError } from './config/errors.js';
 import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
-import { CLOUDS } from './core/model.js';
+import { CLOUDS, type Offer } from './core/model.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
@@ -87,12 +88,21 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     const catalog = loadCatalog(catalogPath, now().toISOString());
     for (const cloud of CLOUDS) sources.push(new SimMarket(cloud, catalog));
   }
+  const live = await loadLiveClouds(config, now, { warn: (cloud, message) => log.warn({ cloud }, message) });
+  for (const [cloud, adapter] of Object.entries(live)) {
+    providers.set(adapter.capacity.name, adapter.capacity);
+    sources.push(adapter.market);
+    log.info({ cloud }, 'live cloud enabled');
+  }
   if (providers.size === 0) log.warn('no capacity provider is enabled: jobs will wait in the queue');
-  const simProvider = sim;
-  const providerFor = () => {
-    if (!simProvider) throw new Error('no capacity provider for this offer');
-    return simProvider;
+  // Simulated offers launch on the simulated cloud, live ones on their own cloud.
+  const providerFor = (offer: Offer): CapacityProvider => {
+    const p = offer.source === 'simulated' ? sim : providers.get(offer.cloud);
+    if (!p) throw new Error(`no capacity provider for ${offer.cloud} ${offer.source} offers`);
+    return p;
   };
+  const pollCron = (source: MarketSource) =>
+    source.kind === 'simulated' ? config.market.pollCron : config.clouds[source.cloud].pollCron;
 
   const reports = new Reports(
     store,
@@ -151,7 +161,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   const marketLoops = sources.map((source) => {
     const loop: Loop = new Loop(
       `market:${source.cloud}:${source.kind}`,
-      config.market.pollCron,
+      pollCron(source),
       async (t) => {
         const outcome = await market.poll(source, t);
         if (outcome.retryInMs !== null) loop.runAfter(outcome.retryInMs);
@@ -200,12 +210,18 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     store,
     url,
     sim,
-    tick: () => control.run(),
+    async tick() {
+      await control.run();
+      await provisioner.settled();
+    },
     stop() {
       stopping ??= (async () => {
         // Stop taking work, let the ticks in flight finish their writes, then close the database.
         await app.close();
         await Promise.all([control.stop(), ...marketLoops.map((l) => l.stop())]);
+        // Launches in flight finish and are recorded (or rolled back) before the database closes.
+        await provisioner.settled();
+        for (const adapter of Object.values(live)) await adapter.close?.();
         store.close();
         log.info('gpusched daemon stopped');
       })();

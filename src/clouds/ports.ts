@@ -74,4 +74,6 @@ export interface CapacityProvider {
 export interface CloudAdapter {
   market: MarketSource;
   capacity: CapacityProvider;
+  /** Closes the SDK clients' connections (shutdown). */
+  close?(): void | Promise<void>;
 }

@@ -17,6 +17,7 @@ import {
   typeName,
 } from '../core/validate.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { configRuleIssues } from './rules.js';
 import { CONFIG_FILE_ENV, type Config, ConfigSchema, envBindings } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -55,7 +56,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   // A file that does not parse has no values to check; its syntax errors (and any bad variables) are the report.
   if (file === undefined || yaml !== undefined) {
     const value = Value.Default(ConfigSchema, emptyGroups(ConfigSchema, raw));
-    for (const issue of schemaIssuePaths(ConfigSchema, value)) {
+    const shapeIssues = schemaIssuePaths(ConfigSchema, value);
+    // Cross-field rules only make sense on a value of the right shape.
+    const ruleIssues = shapeIssues.length === 0 ? configRuleIssues(value as Config) : [];
+    for (const issue of [...shapeIssues, ...ruleIssues]) {
       issues.push(attribute(issue, fromEnv.setBy, yaml));
     }
     if (issues.length === 0 && Value.Check(ConfigSchema, value)) return deepFreeze(value);

@@ -120,6 +120,171 @@ export const ConfigSchema = Type.Object(
         description: 'Longest retry delay after failed polls.',
       }),
     }),
+    clouds: group('Live clouds. Each is off until enabled; its SDK is loaded only then.', {
+      clusterTag: Type.String({
+        minLength: 1,
+        pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+        default: 'gpusched',
+        description:
+          'Value of the gpusched-cluster tag/label on every instance this daemon launches; it lists and reconciles only those.',
+      }),
+      aws: group(
+        'Amazon EC2 (credentials: the AWS SDK default chain: environment, profile, instance role).',
+        {
+          enabled: Type.Boolean({ default: false, description: 'Poll AWS prices and launch on AWS.' }),
+          regions: Type.Array(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' }), {
+            default: [],
+            description: 'Regions to poll and launch in, e.g. [us-east-1, us-west-2].',
+          }),
+          endpoint: Type.Optional(
+            Type.String({
+              minLength: 1,
+              env: 'GPUSCHED_AWS_ENDPOINT',
+              description: 'EC2 endpoint URL override (VPC endpoint, proxy, emulator).',
+            }),
+          ),
+          pricingEndpoint: Type.Optional(
+            Type.String({
+              minLength: 1,
+              env: 'GPUSCHED_AWS_PRICING_ENDPOINT',
+              description: 'Pricing API endpoint URL override.',
+            }),
+          ),
+          pollCron: Type.String({
+            minLength: 1,
+            default: '*/5 * * * *',
+            description: 'When to poll spot prices (node-cron).',
+          }),
+          onDemandRefreshHours: Type.Number({
+            exclusiveMinimum: 0,
+            default: 24,
+            description: 'On-demand prices are re-read this often.',
+          }),
+          availabilityRefreshMinutes: Type.Number({
+            exclusiveMinimum: 0,
+            default: 10,
+            description: 'GPU shapes and which zone offers them are re-read this often.',
+          }),
+          launch: group('How nodes are launched.', {
+            imageId: Type.Union([Type.String(), Type.Record(Type.String(), Type.String({ minLength: 1 }))], {
+              default: '',
+              description:
+                'AMI with the GPU driver and docker for the node agent: one id, or a map region → AMI (AMIs are regional).',
+            }),
+            subnetIds: Type.Record(Type.String(), Type.String(), {
+              default: {},
+              description: 'Subnet per zone name (us-east-1a: subnet-…).',
+            }),
+            securityGroupIds: Type.Union(
+              [Type.Array(Type.String()), Type.Record(Type.String(), Type.Array(Type.String()))],
+              {
+                default: [],
+                description: 'Security groups: one list, or a map region → list (groups belong to a VPC).',
+              },
+            ),
+            keyName: Type.Optional(Type.String({ minLength: 1 })),
+            instanceProfileArn: Type.Optional(Type.String({ minLength: 1 })),
+          }),
+        },
+      ),
+      gcp: group('Google Compute Engine (credentials: application default credentials).', {
+        enabled: Type.Boolean({ default: false, description: 'Poll GCP prices and launch on GCP.' }),
+        project: Type.String({ default: '', description: 'Project to launch in and list instances of.' }),
+        regions: Type.Array(Type.String({ pattern: '^[a-z]+-[a-z]+\\d+$' }), {
+          default: [],
+          description: 'e.g. [us-central1, europe-west4].',
+        }),
+        apiEndpoint: Type.Optional(
+          Type.String({
+            minLength: 1,
+            env: 'GPUSCHED_GCP_API_ENDPOINT',
+            description: 'URL (http or https) replacing the Google API endpoint for compute and billing.',
+          }),
+        ),
+        apiKey: Type.Optional(
+          Type.String({
+            minLength: 1,
+            env: 'GPUSCHED_GCP_API_KEY',
+            secret: true,
+            description: 'API key for the Cloud Billing catalog (instead of credentials).',
+          }),
+        ),
+        pollCron: Type.String({
+          minLength: 1,
+          default: '*/5 * * * *',
+          description: 'When to poll (node-cron).',
+        }),
+        priceRefreshHours: Type.Number({
+          exclusiveMinimum: 0,
+          default: 24,
+          description: 'The billing catalog is re-read this often.',
+        }),
+        availabilityRefreshMinutes: Type.Number({
+          exclusiveMinimum: 0,
+          default: 10,
+          description: 'Accelerators per zone are re-read this often.',
+        }),
+        launch: group('How nodes are launched.', {
+          image: Type.String({
+            default: '',
+            description: 'Boot image (projects/…/global/images/…) with the GPU driver.',
+          }),
+          network: Type.Optional(Type.String({ minLength: 1 })),
+          subnetwork: Type.Optional(Type.String({ minLength: 1 })),
+          serviceAccount: Type.Optional(Type.String({ minLength: 1 })),
+        }),
+      }),
+      azure: group('Azure virtual machines (credentials: DefaultAzureCredential).', {
+        enabled: Type.Boolean({ default: false, description: 'Poll Azure prices and launch on Azure.' }),
+        subscriptionId: Type.String({ default: '' }),
+        resourceGroup: Type.String({ default: '', description: 'Where VMs are created.' }),
+        regions: Type.Array(Type.String({ pattern: '^[a-z0-9]+$' }), {
+          default: [],
+          description: 'e.g. [eastus, westeurope].',
+        }),
+        endpoint: Type.Optional(
+          Type.String({
+            minLength: 1,
+            env: 'GPUSCHED_AZURE_ENDPOINT',
+            description: 'Resource Manager endpoint URL override.',
+          }),
+        ),
+        retailPricesUrl: Type.Optional(
+          Type.String({
+            minLength: 1,
+            env: 'GPUSCHED_AZURE_RETAIL_PRICES_URL',
+            description: 'Retail Prices API URL override.',
+          }),
+        ),
+        pollCron: Type.String({
+          minLength: 1,
+          default: '*/5 * * * *',
+          description: 'When to poll (node-cron).',
+        }),
+        priceRefreshHours: Type.Number({
+          exclusiveMinimum: 0,
+          default: 24,
+          description: 'Retail prices are re-read this often.',
+        }),
+        availabilityRefreshMinutes: Type.Number({
+          exclusiveMinimum: 0,
+          default: 10,
+          description: 'Resource SKUs are re-read this often.',
+        }),
+        launch: group('How nodes are launched.', {
+          image: Type.String({
+            default: '',
+            description: 'Image URN publisher:offer:sku:version, or an image resource id (/subscriptions/…).',
+          }),
+          subnetId: Type.String({
+            default: '',
+            description: "Subnet resource id for the VMs' network interface.",
+          }),
+          adminUsername: Type.String({ minLength: 1, default: 'gpusched' }),
+          sshPublicKey: Type.Optional(Type.String({ minLength: 1 })),
+        }),
+      }),
+    }),
     sim: group('The simulated clouds.', {
       enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),
       timeScale: Type.Number({

@@ -111,7 +111,7 @@ export class JobService {
   }
 
   /** Cancels a job; a running one has its run billed and its nodes given back. */
-  async cancel(caller: Caller, id: string, now: Date): Promise<Job> {
+  cancel(caller: Caller, id: string, now: Date): Job {
     const job = this.visible(caller, id);
     if (isTerminalJobState(job.state))
       throw new ApiError(409, 'conflict', `job ${id} is already ${job.state}`);
@@ -129,9 +129,11 @@ export class JobService {
         },
       );
     });
-    // Capacity that only this job used is released now rather than after the idle timeout.
-    for (const nodeId of cancelled.nodeIds)
-      await this.provisioner.terminate(nodeId, `job ${id} cancelled`, now);
+    // Capacity that only this job used is released now rather than after the idle timeout; the cloud
+    // call runs in the background (deleting a VM can take minutes), the node shows `terminating` meanwhile.
+    for (const nodeId of cancelled.nodeIds) {
+      this.provisioner.start(() => this.provisioner.terminate(nodeId, `job ${id} cancelled`, now));
+    }
     return cancelled;
   }
 

@@ -19,6 +19,9 @@ export interface ProvisionerOptions {
 export class Provisioner {
   /** Node ids with a launch call in flight in this process (the reconciler leaves them alone). */
   readonly inFlight = new Set<string>();
+  /** Cloud calls started and not yet finished (a GPU VM can take minutes to be created). */
+  private readonly calls = new Set<Promise<void>>();
+  private readonly leaks = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -28,6 +31,23 @@ export class Provisioner {
     private readonly opts: ProvisionerOptions,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Starts a cloud call without waiting for it: the control loop must not stall for the minutes some
+   * clouds take to create or delete a VM. The reserve step of a launch runs synchronously inside
+   * `start`, so the next tick already sees the job scheduled and the node provisioning.
+   */
+  start(call: () => Promise<void>): void {
+    const p: Promise<void> = call()
+      .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cloud call failed'))
+      .finally(() => this.calls.delete(p));
+    this.calls.add(p);
+  }
+
+  /** Waits for every cloud call in flight (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.calls.size > 0) await Promise.allSettled([...this.calls]);
+  }
 
   async launchForJob(
     jobId: string,
@@ -131,15 +151,31 @@ export class Provisioner {
     this.log.warn({ jobId, pool: poolKey(offer), kind, err: message }, 'launch failed; rolled back');
   }
 
-  /** Gives a node back to its cloud and closes it with its cost. Safe to call again after a crash. */
+  /**
+   * Gives a node back to its cloud and closes it with its cost. Safe to call again after a crash; a
+   * second call while the first is in flight does nothing.
+   */
   async terminate(nodeId: string, reason: string, now: Date): Promise<void> {
     const node = this.store.nodes.get(nodeId);
-    if (!node || node.state === 'terminated') return;
+    if (!node || node.state === 'terminated' || this.inFlight.has(nodeId)) return;
     if (node.state !== 'terminating') this.store.nodes.transition(nodeId, 'terminating');
-    if (node.providerId) await providerOf(this.providers, node).terminate(node.providerId);
+    this.inFlight.add(nodeId);
+    try {
+      if (node.providerId) await providerOf(this.providers, node).terminate(node.providerId);
+    } finally {
+      this.inFlight.delete(nodeId);
+    }
     const terminatedAt = now.toISOString();
     const costUsd = nodeCost(this.providers, { ...node, terminatedAt }, now);
     this.store.nodes.transition(nodeId, 'terminated', { terminatedAt, costUsd });
     this.log.info({ nodeId, reason, costUsd }, 'node terminated');
+  }
+
+  /** Terminates an instance no node wants (a leak), once at a time per instance. */
+  terminateInstance(provider: CapacityProvider, providerId: string): void {
+    const key = `${provider.name}/${providerId}`;
+    if (this.leaks.has(key)) return;
+    this.leaks.add(key);
+    this.start(() => provider.terminate(providerId).finally(() => this.leaks.delete(key)));
   }
 }

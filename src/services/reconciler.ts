@@ -36,7 +36,7 @@ export class Reconciler {
         const inst = byNode.get(node.id);
         const alive = inst !== undefined && inst.state !== 'terminated';
         if (node.state === 'terminating') {
-          await this.provisioner.terminate(node.id, 'retrying termination', now);
+          this.provisioner.start(() => this.provisioner.terminate(node.id, 'retrying termination', now));
         } else if (!node.providerId) {
           if (alive) this.adopt(node.id, inst.providerId, now);
           else this.reports.nodeLost(node.id, 'launch not confirmed by the cloud', now);
@@ -56,7 +56,7 @@ export class Reconciler {
             { providerId: inst.providerId, nodeId: inst.nodeId },
             'terminating unwanted instance',
           );
-          await provider.terminate(inst.providerId);
+          this.provisioner.terminateInstance(provider, inst.providerId);
         }
       }
     }

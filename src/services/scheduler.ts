@@ -47,7 +47,6 @@ export class Scheduler {
   }
 
   private async apply(plan: Plan, now: Date): Promise<void> {
-    const launches: Promise<void>[] = [];
     for (const a of plan.actions) {
       try {
         switch (a.kind) {
@@ -70,11 +69,14 @@ export class Scheduler {
               this.store.nodes.update(a.nodeId, { lastBusyAt: now.toISOString() });
             });
             break;
+          // Cloud calls run in the background; their reserve step is done before start() returns.
           case 'launch':
-            launches.push(this.provisioner.launchForJob(a.jobId, a.offer, a.count, a.expectedCostUsd, now));
+            this.provisioner.start(() =>
+              this.provisioner.launchForJob(a.jobId, a.offer, a.count, a.expectedCostUsd, now),
+            );
             break;
           case 'terminate':
-            launches.push(this.provisioner.terminate(a.nodeId, a.reason, now));
+            this.provisioner.start(() => this.provisioner.terminate(a.nodeId, a.reason, now));
             break;
         }
       } catch (err) {
@@ -85,11 +87,6 @@ export class Scheduler {
     for (const u of plan.unplaced) {
       const job = this.store.jobs.get(u.jobId);
       if (job && job.reason !== u.message) this.store.jobs.update(u.jobId, now, { reason: u.message });
-    }
-    const results = await Promise.allSettled(launches);
-    for (const r of results) {
-      if (r.status === 'rejected')
-        this.log.error({ err: (r.reason as Error).message }, 'provisioning failed');
     }
   }
 }

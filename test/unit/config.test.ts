@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { Settings } from 'typebox/system';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../src/config/errors.js';
 import { type Coerced, coerceEnv, defaultConfigPath, loadConfig } from '../../src/config/load.js';
 import { type Config, ConfigSchema, envBindings, schemaField } from '../../src/config/schema.js';
@@ -36,6 +37,36 @@ const DEFAULTS: Config = {
     interruptionBlockSeconds: 1800,
   },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
+  clouds: {
+    clusterTag: 'gpusched',
+    aws: {
+      enabled: false,
+      regions: [],
+      pollCron: '*/5 * * * *',
+      onDemandRefreshHours: 24,
+      availabilityRefreshMinutes: 10,
+      launch: { imageId: '', subnetIds: {}, securityGroupIds: [] },
+    },
+    gcp: {
+      enabled: false,
+      project: '',
+      regions: [],
+      pollCron: '*/5 * * * *',
+      priceRefreshHours: 24,
+      availabilityRefreshMinutes: 10,
+      launch: { image: '' },
+    },
+    azure: {
+      enabled: false,
+      subscriptionId: '',
+      resourceGroup: '',
+      regions: [],
+      pollCron: '*/5 * * * *',
+      priceRefreshHours: 24,
+      availabilityRefreshMinutes: 10,
+      launch: { image: '', subnetId: '', adminUsername: 'gpusched' },
+    },
+  },
   sim: { enabled: true, timeScale: 360, bootSeconds: 90, catalog: null },
   shutdown: { graceSeconds: 10 },
 };
@@ -89,6 +120,58 @@ describe('the file overrides defaults', () => {
         interruptionBlockSeconds: 600,
       },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
+      clouds: {
+        clusterTag: 'lab-2',
+        aws: {
+          enabled: true,
+          regions: ['us-east-1', 'eu-west-1'],
+          endpoint: 'http://127.0.0.1:4566',
+          pricingEndpoint: 'http://127.0.0.1:4567',
+          pollCron: '*/2 * * * *',
+          onDemandRefreshHours: 12,
+          availabilityRefreshMinutes: 5,
+          launch: {
+            imageId: 'ami-0123456789abcdef0',
+            subnetIds: { 'us-east-1a': 'subnet-1' },
+            securityGroupIds: ['sg-1'],
+            keyName: 'ops',
+            instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/node',
+          },
+        },
+        gcp: {
+          enabled: true,
+          project: 'acme-ml',
+          regions: ['us-central1'],
+          apiEndpoint: 'http://127.0.0.1:8085',
+          apiKey: 'file-gcp-key',
+          pollCron: '*/3 * * * *',
+          priceRefreshHours: 6,
+          availabilityRefreshMinutes: 15,
+          launch: {
+            image: 'projects/acme-ml/global/images/gpu',
+            network: 'default',
+            subnetwork: 'sub',
+            serviceAccount: 'sa@x',
+          },
+        },
+        azure: {
+          enabled: true,
+          subscriptionId: '00000000-0000-0000-0000-000000000000',
+          resourceGroup: 'gpus',
+          regions: ['eastus'],
+          endpoint: 'https://127.0.0.1:8443',
+          retailPricesUrl: 'http://127.0.0.1:8086/api/retail/prices',
+          pollCron: '*/4 * * * *',
+          priceRefreshHours: 8,
+          availabilityRefreshMinutes: 20,
+          launch: {
+            image: 'Canonical:ubuntu-24_04-lts:server:latest',
+            subnetId: '/subscriptions/x/subnets/y',
+            adminUsername: 'ops',
+            sshPublicKey: 'ssh-ed25519 AAAA',
+          },
+        },
+      },
       sim: {
         enabled: false,
         timeScale: 3600,
@@ -176,6 +259,12 @@ describe('the environment overrides the file', () => {
       'GPUSCHED_PORT → api.port',
       'GPUSCHED_ADMIN_TOKEN → api.adminToken',
       'GPUSCHED_LOG_LEVEL → log.level',
+      'GPUSCHED_AWS_ENDPOINT → clouds.aws.endpoint',
+      'GPUSCHED_AWS_PRICING_ENDPOINT → clouds.aws.pricingEndpoint',
+      'GPUSCHED_GCP_API_ENDPOINT → clouds.gcp.apiEndpoint',
+      'GPUSCHED_GCP_API_KEY → clouds.gcp.apiKey',
+      'GPUSCHED_AZURE_ENDPOINT → clouds.azure.endpoint',
+      'GPUSCHED_AZURE_RETAIL_PRICES_URL → clouds.azure.retailPricesUrl',
     ]);
   });
 });
@@ -282,7 +371,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, market, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, market, clouds, sim, shutdown)',
         source: `${file}:5`,
       },
     ]);
@@ -449,3 +538,49 @@ function leaves(): { path: string[] }[] {
   }
   return found;
 }
+
+describe('rules across keys', () => {
+  it.each([
+    [
+      'an enabled cloud without regions',
+      { clouds: { aws: { enabled: true, launch: { imageId: 'ami-1' } } } },
+      'clouds.aws.regions',
+    ],
+    [
+      'AWS without an image',
+      { clouds: { aws: { enabled: true, regions: ['us-east-1'] } } },
+      'clouds.aws.launch.imageId',
+    ],
+    [
+      'GCP without a project',
+      { clouds: { gcp: { enabled: true, regions: ['us-central1'], launch: { image: 'x' } } } },
+      'clouds.gcp.project',
+    ],
+    [
+      'Azure with a malformed image',
+      {
+        clouds: {
+          azure: {
+            enabled: true,
+            regions: ['eastus'],
+            subscriptionId: 's',
+            resourceGroup: 'g',
+            launch: { subnetId: 'n', image: 'ubuntu' },
+          },
+        },
+      },
+      'clouds.azure.launch.image',
+    ],
+    ['a cron pattern node-cron refuses', { market: { pollCron: 'every 5 minutes' } }, 'market.pollCron'],
+  ])('refuses %s', (_what, doc, path) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpusched-cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, stringify(doc));
+    const error = configError(() => loadConfig({ file, env: {} }));
+    expect(error.issues.map((i) => i.path)).toContain(path);
+  });
+
+  it('accepts a disabled cloud with nothing filled in (the default)', () => {
+    expect(loadConfig({ env: {} }).clouds.aws.enabled).toBe(false);
+  });
+});

@@ -99,7 +99,7 @@ export const jobRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { de
   });
 
   app.delete('/jobs/:id', { schema: { summary: 'Cancel a job', params: IdParams } }, async (req) => {
-    const job = await deps.jobs.cancel(callerOf(req), (req.params as { id: string }).id, deps.now());
+    const job = deps.jobs.cancel(callerOf(req), (req.params as { id: string }).id, deps.now());
     return jobView(store, providers, job, deps.now());
   });
 };

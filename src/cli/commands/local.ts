@@ -2,10 +2,11 @@
 // Both load their modules with a dynamic import, so `gpusched jobs` does not pay for the daemon's
 // dependencies (fastify, SQLite, cloud SDKs) or the CSV parser.
 import type { Command } from 'commander';
+import type { CloudName, Offer } from '../../core/model.js';
 import { CliError, EXIT } from '../errors.js';
-import { json } from '../format.js';
+import { json, offersTable } from '../format.js';
 import { println } from '../io.js';
-import type { Ctx } from './shared.js';
+import { CLOUD_CHOICES, type Ctx, choice } from './shared.js';
 
 export const DEFAULT_CATALOG_OUT = 'data/catalog/gpu-offers.json';
 
@@ -20,6 +21,43 @@ export function registerLocalCommands(program: Command, ctx: Ctx): void {
     .action(async (opts: { config?: string }) => {
       const { runDaemon } = await import('../../daemon.js');
       await runDaemon({ configFile: opts.config });
+    });
+
+  const market = program.command('market').description('the live cloud markets');
+  market
+    .command('fetch')
+    .description(
+      'fetch offers once from a live cloud API and print them (uses the daemon config for endpoints)',
+    )
+    .addOption(choice('--cloud <cloud>', 'the cloud to ask', CLOUD_CHOICES).makeOptionMandatory())
+    .option('--regions <list>', 'comma-separated regions, instead of the configured ones')
+    .option('--config <file>', 'config file (YAML); default: GPUSCHED_CONFIG, then config/default.yaml')
+    .option('--json', 'print the offers as JSON')
+    .action(async (opts: { cloud: CloudName; regions?: string; config?: string; json?: boolean }) => {
+      const { fetchOffers } = await import('../../clouds/fetch.js');
+      let offers: Offer[];
+      try {
+        offers = await fetchOffers({
+          cloud: opts.cloud,
+          ...(opts.regions
+            ? {
+                regions: opts.regions
+                  .split(',')
+                  .map((r) => r.trim())
+                  .filter(Boolean),
+              }
+            : {}),
+          ...(opts.config ? { configFile: opts.config } : {}),
+          env: ctx.io.env,
+          now: ctx.io.now(),
+        });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new CliError(`gpusched: market fetch from ${opts.cloud} failed: ${message}`, EXIT.api);
+      }
+      if (opts.json) println(ctx.io, json(offers));
+      else
+        println(ctx.io, `${offersTable(offers, ctx.io.now())}\n${offers.length} offers from ${opts.cloud}`);
     });
 
   const catalog = program.command('catalog').description('the bundled GPU price catalog');
