@@ -145,7 +145,7 @@ const CSV_COLUMNS = [
   'source',
 ];
 
-function compareRows(a: CatalogRow, b: CatalogRow): number {
+export function compareRows(a: CatalogRow, b: CatalogRow): number {
   // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
   const ka = [a[0], a[1], a[2] ?? '', a[4]];
   const kb = [b[0], b[1], b[2] ?? '', b[4]];

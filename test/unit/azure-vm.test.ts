@@ -188,8 +188,16 @@ describe('options and credentials', () => {
     expect(() => resolveAzureOptions({ ...base, ...over })).toThrow(message);
   });
 
-  it('says which package to install when no credential is given and @azure/identity is absent', async () => {
-    await expect(loadDefaultCredential()).rejects.toThrow(/npm install @azure\/identity@4\.13\.1/);
+  it('says which package to install when no credential is given and @azure/identity is broken or absent', async () => {
+    const missing = async () => {
+      throw new Error("Cannot find package '@azure/identity'");
+    };
+    await expect(loadDefaultCredential(missing)).rejects.toThrow(/npm install @azure\/identity@4\.13\.1/);
+  });
+
+  it('loads the installed @azure/identity by default', async () => {
+    const cred = await loadDefaultCredential();
+    expect(cred.constructor.name).toBe('DefaultAzureCredential');
   });
 
   it('builds DefaultAzureCredential when @azure/identity is present', async () => {

@@ -63,28 +63,63 @@ export function registerLocalCommands(program: Command, ctx: Ctx): void {
   const catalog = program.command('catalog').description('the bundled GPU price catalog');
   catalog
     .command('build')
-    .description('build the price catalog JSON from the normalized multi-cloud CSV')
-    .requiredOption(
-      '--source <dir>',
-      'folder with multicloud_gpu_catalog.normalized.csv (and raw/ for GCP hosts)',
+    .description(
+      'build the price catalog JSON: from the normalized multi-cloud CSV, or a snapshot of the live APIs',
     )
+    .option('--source <dir>', 'folder with multicloud_gpu_catalog.normalized.csv (and raw/ for GCP hosts)')
+    .option('--live <clouds>', 'instead: fetch these clouds now (comma-separated, e.g. aws,gcp,azure)')
+    .option('--config <file>', 'with --live: config file for endpoints and regions')
     .option('--out <file>', 'where to write the catalog', DEFAULT_CATALOG_OUT)
     .option('--json', 'print the build statistics as JSON')
-    .action(async (opts: { source: string; out: string; json?: boolean }) => {
-      const { buildCatalog, writeCatalog } = await import('../../catalog/build.js');
-      let stats: unknown;
-      try {
-        const file = await buildCatalog(opts.source);
-        await writeCatalog(file, opts.out);
-        stats = file.stats;
-      } catch (err) {
-        // Almost always a wrong --source (missing or malformed CSV): the input, not the program.
-        const message = err instanceof Error ? err.message : String(err);
-        throw new CliError(`gpusched: catalog build failed: ${message}`, EXIT.invalid);
-      }
-      if (opts.json) println(ctx.io, json({ out: opts.out, stats }));
-      else println(ctx.io, `wrote ${opts.out}: ${describeStats(stats)}`);
-    });
+    .action(
+      async (opts: { source?: string; live?: string; config?: string; out: string; json?: boolean }) => {
+        if (!opts.source === !opts.live) {
+          throw new CliError(
+            'gpusched: catalog build needs exactly one of --source DIR or --live CLOUDS',
+            EXIT.invalid,
+          );
+        }
+        const { writeCatalog } = await import('../../catalog/build.js');
+        let stats: unknown;
+        try {
+          const file = opts.live
+            ? await liveSnapshot(opts.live, opts.config, ctx)
+            : await fromSource(opts.source!);
+          writeCatalog(file, opts.out);
+          stats = file.stats;
+        } catch (err) {
+          // A wrong --source (missing or malformed CSV) or an unreachable cloud: the input, not the program.
+          const message = err instanceof Error ? err.message : String(err);
+          throw new CliError(`gpusched: catalog build failed: ${message}`, EXIT.invalid);
+        }
+        if (opts.json) println(ctx.io, json({ out: opts.out, stats }));
+        else println(ctx.io, `wrote ${opts.out}: ${describeStats(stats)}`);
+      },
+    );
+}
+
+async function fromSource(dir: string) {
+  const { buildCatalog } = await import('../../catalog/build.js');
+  return buildCatalog(dir);
+}
+
+async function liveSnapshot(list: string, configFile: string | undefined, ctx: Ctx) {
+  const clouds = list.split(',').map((c) => c.trim());
+  const unknown = clouds.filter((c) => !(CLOUD_CHOICES as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`unknown cloud ${unknown.join(', ')} (aws, gcp, azure)`);
+  const { fetchOffers } = await import('../../clouds/fetch.js');
+  const { catalogFromOffers } = await import('../../catalog/snapshot.js');
+  const now = ctx.io.now();
+  const offers: Offer[] = [];
+  for (const cloud of clouds as CloudName[]) {
+    offers.push(
+      ...(await fetchOffers({ cloud, env: ctx.io.env, now, ...(configFile ? { configFile } : {}) })),
+    );
+  }
+  return catalogFromOffers(
+    offers,
+    clouds.map((c) => `live ${c} API, ${now.toISOString()}`),
+  );
 }
 
 /** `1234 offers rows from 1500 source rows (skipped: duplicate-pool 3, no-price 12)`, tolerant of shape changes. */

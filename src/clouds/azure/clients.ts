@@ -1,7 +1,7 @@
 // Builds the ARM SDK clients from the options: endpoint, trusted CA, retries, and the credential.
-// The credential defaults to @azure/identity's DefaultAzureCredential, which is NOT a dependency of
-// gpusched (its current releases need Node 22): it is imported only when no credential was given, and its
-// absence is a startup error that says what to install.
+// The credential defaults to @azure/identity's DefaultAzureCredential (pinned at 4.13.1, the last release
+// for Node 20): it is imported only when no credential was given, and a broken install is a startup error
+// that says what to install.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import type { ConsumptionManagementClient } from '@azure/arm-consumption';
 import type { AzureTokenCredential, ResolvedAzureOptions } from './options.js';
@@ -11,7 +11,7 @@ type SdkCredential = ConstructorParameters<typeof ComputeManagementClient>[0];
 /** The token audience of Azure Resource Manager, whatever endpoint (proxy, fake) the requests go to. */
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 
-// The specifier is a variable so that TypeScript does not require the (optional) package to type-check.
+// Imported by name at run time, so that loading this module does not load the identity stack.
 const IDENTITY_PACKAGE = '@azure/identity';
 
 export async function loadDefaultCredential(
