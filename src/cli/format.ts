@@ -239,7 +239,9 @@ export function sourcesLine(sources: readonly OfferSource[], now: Date): string 
   if (sources.length === 0) return 'sources: none';
   const parts = sources.map(
     (s) =>
-      `${s.cloud} ${s.kind} ${s.fetchedAt ? relative(s.fetchedAt, now) : 'never fetched'}${s.stale ? ' (STALE)' : ''}`,
+      `${s.cloud} ${s.kind} ${s.fetchedAt ? relative(s.fetchedAt, now) : 'never fetched'}${
+        s.stale ? ` (STALE${s.lastError ? `: ${s.lastError}` : ''})` : ''
+      }`,
   );
   return `sources: ${parts.join(', ')}`;
 }

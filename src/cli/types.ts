@@ -58,6 +58,8 @@ export interface OfferSource {
   /** Null when the source has never answered yet. */
   fetchedAt: string | null;
   stale: boolean;
+  /** The last attempt's error while the source is failing (its last good offers are shown). */
+  lastError?: string | null;
 }
 
 export interface OfferList {

@@ -171,6 +171,17 @@ describe('tables', () => {
     expect(sourcesLine([], NOW)).toBe('sources: none');
   });
 
+  it('says why a failing source is stale', () => {
+    const failing = {
+      cloud: 'aws',
+      kind: 'live',
+      fetchedAt: ago(20),
+      stale: true,
+      lastError: 'Throttled: Rate exceeded',
+    };
+    expect(sourcesLine([failing], NOW)).toBe('sources: aws live 20m ago (STALE: Throttled: Rate exceeded)');
+  });
+
   it('lists nodes with their price, state, cost and jobs', () => {
     const lines = nodesTable(
       [aNode(), aNode({ id: 'node-2', zone: null, state: 'terminated', jobIds: [] })],
