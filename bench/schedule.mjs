@@ -4,6 +4,7 @@
 //   npm run bench:schedule
 import { performance } from 'node:perf_hooks';
 import { defaultCatalogPath, loadCatalog } from '../dist/catalog/load.js';
+import { priceTimesHours } from '../dist/core/placement/pricing.js';
 import { schedule } from '../dist/core/schedule.js';
 
 const now = new Date('2026-11-28T12:00:00Z');
@@ -73,7 +74,7 @@ for (const [distinct, n] of [
   const pending = jobs(n, distinct);
   const snap = { pending, dependencyStates: new Map(), nodes: [], offers };
   const reps = n >= 1000 ? 3 : 20;
-  const s = time(() => schedule(snap, now, { idleNodeSeconds: 60 }), reps);
+  const s = time(() => schedule(snap, now, { idleNodeSeconds: 60, cost: priceTimesHours }), reps);
   const b = time(() => baseline(pending), reps);
   console.log(
     `${distinct ? 'all' : 'few'}\t${n}\t${s.toFixed(1)}\t\t${b.toFixed(1)}\t\t${(s / b).toFixed(1)}\t${((s * 1000) / n).toFixed(0)}`,

@@ -15,6 +15,7 @@ import { ConfigError } from './config/errors.js';
 import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { CLOUDS, type Offer } from './core/model.js';
+import { priceTimesHours } from './core/placement/pricing.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
@@ -117,12 +118,14 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds },
     log.child({ component: 'provisioner' }),
   );
+  // One cost function for the scheduler and for explain, so that explain shows what the scheduler does.
+  const cost = priceTimesHours;
   const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
   const scheduler = new Scheduler(
     store,
     provisioner,
     availability,
-    { idleNodeSeconds: config.scheduler.idleNodeSeconds },
+    { idleNodeSeconds: config.scheduler.idleNodeSeconds, cost },
     log.child({ component: 'scheduler' }),
   );
   const reconciler = new Reconciler(
@@ -182,6 +185,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     jobs,
     providers,
     availability,
+    cost,
     ...(sim ? { sim } : {}),
     adminTokenHash: hashToken(admin.token),
     now,

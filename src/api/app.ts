@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { SimProvider } from '../clouds/sim/provider.js';
+import type { CostFn } from '../core/placement/explain.js';
 import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
 import type { Availability } from '../services/availability.js';
 import type { Providers } from '../services/billing.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   jobs: JobService;
   providers: Providers;
   availability: Availability;
+  /** What a placement costs: the scheduler's own function, so explain agrees with it. */
+  cost: CostFn;
   /** Present when the simulated cloud runs: enables /v1/sim. */
   sim?: SimProvider;
   adminTokenHash: string;

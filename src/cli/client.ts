@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import type { ExplainBody } from './explain-format.js';
 import type {
   ApiJob,
   CreatedToken,
@@ -272,6 +273,10 @@ export class ApiClient {
 
   async getJob(id: string): Promise<JobDetail> {
     return (await this.request<JobDetail>('GET', `/v1/jobs/${encodeURIComponent(id)}`)).body;
+  }
+
+  async explainJob(id: string): Promise<ExplainBody> {
+    return (await this.request<ExplainBody>('GET', `/v1/jobs/${encodeURIComponent(id)}/explain`)).body;
   }
 
   async cancelJob(id: string): Promise<ApiJob> {

@@ -8,7 +8,8 @@
 import { nodesNeeded } from './jobspec.js';
 import type { Job, JobState, NodeRecord, Offer } from './model.js';
 import { poolKey } from './model.js';
-import { firstRefusal } from './placement/filters.js';
+import type { CostFn } from './placement/explain.js';
+import { firstRefusal } from './placement/filters/index.js';
 import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
 
 export interface SnapshotNode extends NodeRecord {
@@ -28,6 +29,8 @@ export interface Snapshot {
 
 export interface SchedulePolicy {
   idleNodeSeconds: number;
+  /** What a placement costs; the scheduler takes the cheapest. */
+  cost: CostFn;
 }
 
 export type Action =
@@ -49,11 +52,6 @@ export interface Unplaced {
 export interface Plan {
   actions: Action[];
   unplaced: Unplaced[];
-}
-
-/** Hours a job is priced for: its estimate; inference runs open-ended, so its cost is quoted per hour. */
-export function pricedHours(job: Job): number {
-  return job.spec.runtime?.estimateHours ?? 1;
 }
 
 export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy): Plan {
@@ -86,10 +84,10 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     const key = shapeKey(job);
     let verdict = verdicts.get(key);
     if (!verdict) {
-      verdict = bestOffer(job, snapshot.offers, now);
+      verdict = bestOffer(job, snapshot.offers, now, policy.cost);
       verdicts.set(key, verdict);
     }
-    const choice = placeJob(job, verdict, idle, taken, now);
+    const choice = placeJob(job, verdict, idle, taken, now, policy.cost);
     if (choice.kind === 'none') {
       unplaced.push({ jobId: job.id, reasons: choice.reasons, message: unplacedMessage(choice.reasons) });
     } else if (choice.kind === 'node') {
@@ -139,6 +137,8 @@ type Choice =
 /** The cheapest feasible offer for one shape of request, and why the others were refused. */
 interface ShapeVerdict {
   best: Offer | null;
+  /** Its expected cost for a job of this shape. */
+  cost: number;
   reasons: Partial<Record<ReasonCode, number>>;
 }
 
@@ -148,13 +148,26 @@ interface ShapeVerdict {
  * full of jobs of a few shapes, so this turns jobs × offers into shapes × offers.
  */
 function shapeKey(job: Job): string {
+  // Everything in the spec that a filter or the cost function may read; names, images and labels not.
   const s = job.spec;
-  return JSON.stringify([s.resources, s.constraints ?? null, s.market ?? 'auto']);
+  return JSON.stringify([
+    s.kind,
+    s.resources,
+    s.replicas,
+    s.constraints,
+    s.market,
+    s.runtime,
+    s.data,
+    s.checkpoint,
+    s.deadline,
+  ]);
 }
 
-function bestOffer(job: Job, offers: Offer[], now: Date): ShapeVerdict {
+function bestOffer(job: Job, offers: Offer[], now: Date, cost: CostFn): ShapeVerdict {
   const reasons: Partial<Record<ReasonCode, number>> = {};
+  const count = nodesNeeded(job.spec);
   let best: Offer | null = null;
+  let bestCost = Number.POSITIVE_INFINITY;
   let bestKey = '';
   for (const offer of offers) {
     const refusal = firstRefusal(job.spec, offer, now);
@@ -162,18 +175,16 @@ function bestOffer(job: Job, offers: Offer[], now: Date): ShapeVerdict {
       reasons[refusal] = (reasons[refusal] ?? 0) + 1;
       continue;
     }
+    const c = cost(job, offer, count).totalUsd;
     // Cheaper wins; on a tie the pool key decides, so that plans are reproducible.
-    if (
-      !best ||
-      offer.pricePerHour < best.pricePerHour ||
-      (offer.pricePerHour === best.pricePerHour && poolKey(offer) < bestKey)
-    ) {
+    if (c < bestCost || (c === bestCost && poolKey(offer) < bestKey)) {
       best = offer;
+      bestCost = c;
       bestKey = poolKey(offer);
     }
   }
   if (offers.length === 0) reasons[Reason.NO_OFFERS] = 1;
-  return { best, reasons };
+  return { best, cost: bestCost, reasons };
 }
 
 function placeJob(
@@ -182,20 +193,18 @@ function placeJob(
   idle: SnapshotNode[],
   taken: Set<string>,
   now: Date,
+  cost: CostFn,
 ): Choice {
   const count = nodesNeeded(job.spec);
-  const hours = pricedHours(job);
-  let best: Choice | null = verdict.best
-    ? { kind: 'offer', offer: verdict.best, cost: verdict.best.pricePerHour * count * hours }
-    : null;
+  let best: Choice | null = verdict.best ? { kind: 'offer', offer: verdict.best, cost: verdict.cost } : null;
   // An idle node is already booted and paid for; it wins a tie with a launch. Only single-node jobs
   // reuse one (a gang launches together).
   if (count === 1) {
     for (const node of idle) {
       if (taken.has(node.id) || firstRefusal(job.spec, node, now)) continue;
-      const cost = node.pricePerHour * hours;
-      if (!best || cost < costOf(best) || (cost === costOf(best) && best.kind === 'offer')) {
-        best = { kind: 'node', nodeId: node.id, cost };
+      const c = cost(job, node, 1).totalUsd;
+      if (!best || c < costOf(best) || (c === costOf(best) && best.kind === 'offer')) {
+        best = { kind: 'node', nodeId: node.id, cost: c };
       }
     }
   }

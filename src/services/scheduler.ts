@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
 import type { JobState } from '../core/model.js';
+import type { CostFn } from '../core/placement/explain.js';
 import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
@@ -9,6 +10,7 @@ import type { Provisioner } from './provisioner.js';
 
 export interface SchedulerOptions {
   idleNodeSeconds: number;
+  cost: CostFn;
 }
 
 export class Scheduler {
@@ -41,7 +43,7 @@ export class Scheduler {
   }
 
   async tick(now: Date): Promise<Plan> {
-    const plan = schedule(this.snapshot(now), now, { idleNodeSeconds: this.opts.idleNodeSeconds });
+    const plan = schedule(this.snapshot(now), now, { idleNodeSeconds: this.opts.idleNodeSeconds, cost: this.opts.cost });
     await this.apply(plan, now);
     return plan;
   }

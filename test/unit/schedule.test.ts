@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { JobState } from '../../src/core/model.js';
+import { priceTimesHours } from '../../src/core/placement/pricing.js';
 import { type Action, type Snapshot, schedule } from '../../src/core/schedule.js';
 import { at, job, node, offer, spec, T0 } from '../helpers/builders.js';
 
 function snap(over: Partial<Snapshot> = {}): Snapshot {
   return { pending: [], dependencyStates: new Map(), nodes: [], offers: [], ...over };
 }
-const policy = { idleNodeSeconds: 60 };
+const policy = { idleNodeSeconds: 60, cost: priceTimesHours };
 const kinds = (actions: Action[]) => actions.map((a) => a.kind);
 
 describe('the first scheduler', () => {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { JobSpecSchema } from '../../core/jobspec.js';
+import { JobSpecSchema, nodesNeeded } from '../../core/jobspec.js';
 import type { JobState } from '../../core/model.js';
+import { explain } from '../../core/placement/explain.js';
 import { ApiError } from '../../services/jobs.js';
 import type { AppDeps } from '../app.js';
 import { callerOf } from '../auth.js';
@@ -97,6 +98,30 @@ export const jobRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { de
     const events = store.jobs.events(job.id).map(({ at, from, to, reason }) => ({ at, from, to, reason }));
     return { ...jobView(store, providers, job, deps.now()), events };
   });
+
+  app.get(
+    '/jobs/:id/explain',
+    {
+      schema: {
+        summary: 'Where the job would run now and why: best placement, alternatives, rejected pools',
+        params: IdParams,
+      },
+    },
+    async (req) => {
+      const job = deps.jobs.visible(callerOf(req), (req.params as { id: string }).id);
+      const now = deps.now();
+      const offers = deps.availability.annotate(store.offers.list(), now);
+      const view = jobView(store, providers, job, now);
+      return {
+        jobId: job.id,
+        state: job.state,
+        reason: job.reason,
+        placement: view.placement,
+        expectedCostUsd: view.expectedCostUsd,
+        ...explain(job, offers, nodesNeeded(job.spec), now, deps.cost),
+      };
+    },
+  );
 
   app.delete('/jobs/:id', { schema: { summary: 'Cancel a job', params: IdParams } }, async (req) => {
     const job = deps.jobs.cancel(callerOf(req), (req.params as { id: string }).id, deps.now());

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../client.js';
 import { CliError, EXIT } from '../errors.js';
+import { explanationText } from '../explain-format.js';
 import { jobDetail, jobsTable, submitted } from '../format.js';
 import { eprintln, println } from '../io.js';
 import { checkJobText, formatFileIssue, issuesAtLines, readJobFile } from '../jobfile.js';
@@ -106,6 +107,16 @@ export function registerJobCommands(program: Command, ctx: Ctx): void {
   ).action(async (id: string, opts: { json?: boolean }) => {
     const job = await ctx.client().getJob(id);
     emit(ctx.io, opts.json, job, () => jobDetail(job, ctx.io.now()));
+  });
+
+  withJson(
+    program
+      .command('explain')
+      .description('where a job would run now and why: the best placement, alternatives, rejected pools')
+      .argument('<id>', 'job id'),
+  ).action(async (id: string, opts: { json?: boolean }) => {
+    const e = await ctx.client().explainJob(id);
+    emit(ctx.io, opts.json, e, () => explanationText(e));
   });
 
   withJson(program.command('cancel').description('cancel a job').argument('<id>', 'job id')).action(
