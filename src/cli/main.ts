@@ -8,6 +8,7 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerCapacityCommands } from './commands/capacity.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLocalCommands } from './commands/local.js';
+import { registerPlanCommand } from './commands/plan.js';
 import { type Ctx, createCtx, type GlobalOptions } from './commands/shared.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { apiErrorLines, unreachableMessage } from './format.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: Io): { program: Command; ctx: Ctx } {
   registerCapacityCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerLocalCommands(program, ctx);
+  registerPlanCommand(program, ctx);
   return { program, ctx };
 }
 
