@@ -11,11 +11,13 @@ import type { CapacityProvider, MarketSource } from './clouds/ports.js';
 import { SimAgents } from './clouds/sim/agents.js';
 import { SimMarket } from './clouds/sim/market.js';
 import { SimProvider } from './clouds/sim/provider.js';
+import { loadCostTables } from './config/cost-tables.js';
 import { ConfigError } from './config/errors.js';
 import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
-import { CLOUDS, type Offer } from './core/model.js';
-import { priceTimesHours } from './core/placement/pricing.js';
+import { type CostContext, runtimeOn } from './core/cost.js';
+import { CLOUDS, type Job, type NodeRecord, type Offer } from './core/model.js';
+import { costModel } from './core/placement/model-cost.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
@@ -119,7 +121,12 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     log.child({ component: 'provisioner' }),
   );
   // One cost function for the scheduler and for explain, so that explain shows what the scheduler does.
-  const cost = priceTimesHours;
+  const costContext: CostContext = {
+    tables: loadCostTables(config.costModel.tablesDir ? resolve(config.costModel.tablesDir) : undefined),
+    restartHours: config.costModel.restartMinutes / 60,
+    noticeMarginSeconds: config.costModel.noticeMarginSeconds,
+  };
+  const cost = costModel(costContext);
   const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
   const scheduler = new Scheduler(
     store,
@@ -141,7 +148,10 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { retry: { baseMs: config.market.retryBaseSeconds * 1000, maxMs: config.market.retryMaxSeconds * 1000 } },
     log.child({ component: 'market' }),
   );
-  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale) : null;
+  // A simulated job runs as long as the cost model says it takes on its node's GPU.
+  const simRuntime = (job: Job, node: NodeRecord) =>
+    runtimeOn(job.spec, node.gpu.model, costContext.tables).hours;
+  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale, simRuntime) : null;
   const jobs = new JobService(store, providers, provisioner, {
     idempotencyHours: config.api.idempotencyHours,
   });

@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { SimProvider } from '../clouds/sim/provider.js';
-import type { CostFn } from '../core/placement/explain.js';
+import type { CostFn } from '../core/placement/cost-fn.js';
 import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
 import type { Availability } from '../services/availability.js';
 import type { Providers } from '../services/billing.js';

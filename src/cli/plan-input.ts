@@ -3,7 +3,7 @@
 // into the core's Snapshot. Every problem is reported with its path (and line, through the CLI).
 import { type Static, Type } from 'typebox';
 import { validateJobSpec } from '../core/jobspec.js';
-import { CLOUDS, type Job, MARKETS, NODE_STATES, type Offer } from '../core/model.js';
+import { CLOUDS, type Job, MARKETS, NO_AVAILABILITY, NODE_STATES, type Offer } from '../core/model.js';
 import type { Snapshot, SnapshotNode } from '../core/schedule.js';
 import { type Issue, schemaIssues } from '../core/validate.js';
 
@@ -70,8 +70,6 @@ export const PlanInputSchema = Type.Object({
 });
 
 export type PlanInput = Static<typeof PlanInputSchema>;
-
-const NO_AVAILABILITY = { score: null, blockedUntil: null, interruptionsPerHour: null };
 
 export type PlanSnapshot =
   | { ok: true; now: Date; snapshot: Snapshot; offersGiven: boolean }

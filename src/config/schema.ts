@@ -103,6 +103,23 @@ export const ConfigSchema = Type.Object(
         description: 'How long a pool is blocked after one of its nodes was interrupted.',
       }),
     }),
+    costModel: group('The expected-cost model the scheduler minimises (docs/cost-model.md).', {
+      restartMinutes: Type.Number({
+        minimum: 0,
+        default: 5,
+        description:
+          'Time a job loses to restart on a new node (boot, image pull, resume), priced into every interruption.',
+      }),
+      noticeMarginSeconds: Type.Number({
+        minimum: 0,
+        default: 5,
+        description: 'Part of an interruption notice not usable for checkpointing (delivery, reaction).',
+      }),
+      tablesDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+        default: null,
+        description: 'Folder with gpu-speed.yaml and egress.yaml; null uses the bundled config/.',
+      }),
+    }),
     market: group('Polling prices and availability.', {
       pollCron: Type.String({
         minLength: 1,

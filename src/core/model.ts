@@ -23,6 +23,13 @@ export interface Availability {
   interruptionsPerHour: number | null;
 }
 
+/** Availability when nothing is known. */
+export const NO_AVAILABILITY: Readonly<Availability> = Object.freeze({
+  score: null,
+  blockedUntil: null,
+  interruptionsPerHour: null,
+});
+
 /** One purchasable shape right now. */
 export interface Offer {
   cloud: CloudName;

@@ -8,13 +8,15 @@
 import { nodesNeeded } from './jobspec.js';
 import type { Job, JobState, NodeRecord, Offer } from './model.js';
 import { poolKey } from './model.js';
-import type { CostFn } from './placement/explain.js';
+import type { CostFn } from './placement/cost-fn.js';
 import { firstRefusal } from './placement/filters/index.js';
 import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
 
 export interface SnapshotNode extends NodeRecord {
   /** Jobs that hold this node now (scheduled … migrating). */
   jobIds: string[];
+  /** Its pool's availability (interruption rate), when the pool is still offered. */
+  availability?: Offer['availability'];
 }
 
 export interface Snapshot {
@@ -170,12 +172,15 @@ function bestOffer(job: Job, offers: Offer[], now: Date, cost: CostFn): ShapeVer
   let bestCost = Number.POSITIVE_INFINITY;
   let bestKey = '';
   for (const offer of offers) {
-    const refusal = firstRefusal(job.spec, offer, now);
-    if (refusal) {
-      reasons[refusal] = (reasons[refusal] ?? 0) + 1;
+    const filtered = firstRefusal(job.spec, offer, now);
+    const quote = filtered ? null : cost(job, offer, count, now);
+    const refusal = filtered ?? quote?.refusal;
+    if (refusal || !quote) {
+      const r = refusal as ReasonCode;
+      reasons[r] = (reasons[r] ?? 0) + 1;
       continue;
     }
-    const c = cost(job, offer, count).totalUsd;
+    const c = quote.totalUsd;
     // Cheaper wins; on a tie the pool key decides, so that plans are reproducible.
     if (c < bestCost || (c === bestCost && poolKey(offer) < bestKey)) {
       best = offer;
@@ -202,7 +207,9 @@ function placeJob(
   if (count === 1) {
     for (const node of idle) {
       if (taken.has(node.id) || firstRefusal(job.spec, node, now)) continue;
-      const c = cost(job, node, 1).totalUsd;
+      const quote = cost(job, node, 1, now);
+      if (quote.refusal) continue;
+      const c = quote.totalUsd;
       if (!best || c < costOf(best) || (c === costOf(best) && best.kind === 'offer')) {
         best = { kind: 'node', nodeId: node.id, cost: c };
       }

@@ -1,8 +1,8 @@
 // The scheduler service: read a snapshot, ask the core for a plan, apply it. It decides nothing itself.
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
-import type { JobState } from '../core/model.js';
-import type { CostFn } from '../core/placement/explain.js';
+import { type JobState, poolKey } from '../core/model.js';
+import type { CostFn } from '../core/placement/cost-fn.js';
 import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
@@ -30,20 +30,28 @@ export class Scheduler {
       if (dep) dependencyStates.set(id, { name: dep.name, state: dep.state });
     }
     const active = this.store.jobs.inStates(JOB_STATES_ON_NODES);
+    const offers = this.availability.annotate(this.store.offers.list(), now);
+    // A node is judged by its pool's current interruption rate, as a new node from that pool would be;
+    // a block on the pool stops new launches there, not the use of a node already running.
+    const byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
     const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => ({
       ...n,
       jobIds: active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id),
+      ...(byPool.has(poolKey(n)) ? { availability: byPool.get(poolKey(n)) } : {}),
     }));
     return {
       pending,
       dependencyStates,
       nodes,
-      offers: this.availability.annotate(this.store.offers.list(), now),
+      offers,
     };
   }
 
   async tick(now: Date): Promise<Plan> {
-    const plan = schedule(this.snapshot(now), now, { idleNodeSeconds: this.opts.idleNodeSeconds, cost: this.opts.cost });
+    const plan = schedule(this.snapshot(now), now, {
+      idleNodeSeconds: this.opts.idleNodeSeconds,
+      cost: this.opts.cost,
+    });
     await this.apply(plan, now);
     return plan;
   }

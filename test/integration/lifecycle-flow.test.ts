@@ -24,19 +24,23 @@ describe('a job on the simulated cloud', () => {
     d = await testDaemon();
     const token = await d.teamToken('research');
     const id = await submit(token);
+    // What explain calls best now is where the scheduler puts the job: the lowest expected cost.
+    const best = (await d.call('GET', `/v1/jobs/${id}/explain`, token)).body.best;
     await d.advance(0); // schedule: launch
     let j = await get(id);
     expect(j.state).toBe('provisioning');
-    const cheapest = (await d.call('GET', '/v1/offers?gpu=A100&limit=1000', token)).body.items.filter(
-      (o: { gpu: { count: number } }) => o.gpu.count >= 8,
-    )[0];
     expect(j.placement).toMatchObject({
-      instanceType: cheapest.instanceType,
-      market: cheapest.market,
-      pricePerHour: cheapest.pricePerHour,
+      cloud: best.where.cloud,
+      region: best.where.region,
+      instanceType: best.where.instanceType,
+      market: best.where.market,
+      pricePerHour: best.where.pricePerHour,
     });
     expect(j.placement.market).toBe('spot');
-    expect(j.expectedCostUsd).toBeCloseTo(cheapest.pricePerHour * 1, 6);
+    expect(j.expectedCostUsd).toBeCloseTo(best.costUsd, 4);
+    // An A100 job on an A100 runs its estimate: one hour.
+    expect(best.breakdown.runtimeHours).toBe(1);
+    const cheapest = { pricePerHour: best.where.pricePerHour };
 
     await d.advance(1); // boot (90 sim s at 360× = 0.25 s) → node ready → job running
     await d.advance(0);

@@ -36,6 +36,7 @@ const DEFAULTS: Config = {
     launchFailureBlockSeconds: 180,
     interruptionBlockSeconds: 1800,
   },
+  costModel: { restartMinutes: 5, noticeMarginSeconds: 5, tablesDir: null },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
   clouds: {
     clusterTag: 'gpusched',
@@ -119,6 +120,7 @@ describe('the file overrides defaults', () => {
         launchFailureBlockSeconds: 60,
         interruptionBlockSeconds: 600,
       },
+      costModel: { restartMinutes: 10, noticeMarginSeconds: 2, tablesDir: '/etc/gpusched/tables' },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
       clouds: {
         clusterTag: 'lab-2',
@@ -371,7 +373,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, market, clouds, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, costModel, market, clouds, sim, shutdown)',
         source: `${file}:5`,
       },
     ]);

@@ -22,7 +22,8 @@ export function registerPlanCommand(program: Command, ctx: Ctx): void {
     const { toSnapshot } = await import('../plan-input.js');
     const { defaultCatalogPath, loadCatalog } = await import('../../catalog/load.js');
     const { schedule } = await import('../../core/schedule.js');
-    const { priceTimesHours } = await import('../../core/placement/pricing.js');
+    const { costModel } = await import('../../core/placement/model-cost.js');
+    const { loadCostTables } = await import('../../config/cost-tables.js');
     const input = toSnapshot(parsed.parsed.value, io.now(), () =>
       loadCatalog(defaultCatalogPath(), io.now().toISOString()),
     );
@@ -30,7 +31,9 @@ export function registerPlanCommand(program: Command, ctx: Ctx): void {
       const lines = issuesAtLines(input.issues, name, parsed.parsed.lineOf).map(formatFileIssue);
       throw new CliError(lines.join('\n'), EXIT.invalid);
     }
-    const plan = schedule(input.snapshot, input.now, { idleNodeSeconds: 300, cost: priceTimesHours });
+    // The daemon's default cost model (bundled tables, 5 min restart, 5 s notice margin).
+    const cost = costModel({ tables: loadCostTables(), restartHours: 5 / 60, noticeMarginSeconds: 5 });
+    const plan = schedule(input.snapshot, input.now, { idleNodeSeconds: 300, cost });
     const summary = summarise(plan, input.now);
     if (opts.json) println(io, JSON.stringify(summary, null, 2));
     else println(io, planText(summary));

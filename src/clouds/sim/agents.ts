@@ -2,6 +2,7 @@
 // agent would (the node booted, the job started, the job finished after its estimated runtime in sim
 // time, a reclaim notice arrived) through the very same report functions the agent API will call.
 
+import type { Job, NodeRecord } from '../../core/model.js';
 import type { Reports } from '../../services/reports.js';
 import type { Store } from '../../store/store.js';
 import type { SimProvider } from './provider.js';
@@ -12,6 +13,8 @@ export class SimAgents {
     private readonly provider: SimProvider,
     private readonly reports: Reports,
     private readonly timeScale: number,
+    /** How long the job runs on this node's GPU (its estimate is on the slowest GPU it accepts). */
+    private readonly runtimeHours: (job: Job, node: NodeRecord) => number,
   ) {}
 
   async tick(now: Date): Promise<void> {
@@ -40,8 +43,10 @@ export class SimAgents {
         if (nodes.every((n) => n?.state === 'ready')) this.reports.jobStarted(job.id, now);
         continue;
       }
-      const hours = job.spec.runtime?.estimateHours;
-      if ((job.spec.kind ?? 'batch') === 'inference' || hours === undefined || !job.startedAt) continue;
+      const node = nodes[0];
+      if ((job.spec.kind ?? 'batch') === 'inference' || !job.spec.runtime || !job.startedAt || !node)
+        continue;
+      const hours = this.runtimeHours(job, node);
       // The process ends exactly when its sim runtime is up, not at the tick that notices it: the run is
       // billed to that instant, as an agent reporting the exit time would.
       const endsAt = Date.parse(job.startedAt) + (hours * 3_600_000) / this.timeScale;

@@ -3,6 +3,7 @@
 // same filters and the same cost function as the scheduler, so it explains what the scheduler does.
 import type { Job, Offer } from '../model.js';
 import { poolKey } from '../model.js';
+import type { CostFn } from './cost-fn.js';
 import { firstRefusal } from './filters/index.js';
 import { REASON_TEXT, type ReasonCode } from './reasons.js';
 
@@ -13,8 +14,6 @@ export interface Where {
   instanceType: string;
   market: string;
   pricePerHour: number;
-  /** Set when the capacity is a node already running. */
-  nodeId?: string;
 }
 
 export interface Candidate {
@@ -38,13 +37,6 @@ export interface Explanation {
   rejected: RejectedGroup[];
 }
 
-/** The cost of running `job` on `count` nodes of this capacity, with its parts (as the scheduler prices it). */
-export type CostFn = (
-  job: Job,
-  cap: Where & { gpu: Offer['gpu'] },
-  count: number,
-) => { totalUsd: number; parts: Record<string, number> };
-
 export function explain(
   job: Job,
   offers: readonly Offer[],
@@ -56,17 +48,15 @@ export function explain(
   const feasible: Candidate[] = [];
   const groups = new Map<ReasonCode, RejectedGroup>();
   for (const o of offers) {
-    const refusal = firstRefusal(job.spec, o, now);
-    if (refusal) {
-      const g = groups.get(refusal) ?? {
-        reason: refusal,
-        text: REASON_TEXT[refusal],
-        count: 0,
-        examples: [],
-      };
+    const filtered = firstRefusal(job.spec, o, now);
+    const priced = filtered ? null : cost(job, o, count, now);
+    const refusal = filtered ?? priced?.refusal;
+    if (refusal || !priced) {
+      const reason = refusal as ReasonCode;
+      const g = groups.get(reason) ?? { reason, text: REASON_TEXT[reason], count: 0, examples: [] };
       g.count++;
       if (g.examples.length < 3) g.examples.push(poolKey(o));
-      groups.set(refusal, g);
+      groups.set(reason, g);
       continue;
     }
     const where: Where = {
@@ -77,8 +67,7 @@ export function explain(
       market: o.market,
       pricePerHour: o.pricePerHour,
     };
-    const c = cost(job, { ...where, gpu: o.gpu }, count);
-    feasible.push({ where, costUsd: c.totalUsd, breakdown: c.parts });
+    feasible.push({ where, costUsd: priced.totalUsd, breakdown: priced.parts });
   }
   feasible.sort((a, b) => a.costUsd - b.costUsd || key(a).localeCompare(key(b)));
   return {

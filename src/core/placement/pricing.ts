@@ -2,7 +2,7 @@
 // which has no end, is quoted per hour). The cost model (core/cost.ts) replaces it behind the same
 // CostFn, so the scheduler and `explain` always agree on what a placement costs.
 import type { Job } from '../model.js';
-import type { CostFn } from './explain.js';
+import type { CostFn } from './cost-fn.js';
 
 /** Hours a job is priced for: its estimate; inference runs open-ended, so its cost is quoted per hour. */
 export function pricedHours(job: Job): number {

@@ -13,6 +13,8 @@ export const Reason = {
   POOL_BLOCKED: 'POOL_BLOCKED',
   NODE_BUSY: 'NODE_BUSY',
   NO_OFFERS: 'NO_OFFERS',
+  DEADLINE: 'DEADLINE',
+  DEADLINE_MARKET: 'DEADLINE_MARKET',
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
@@ -32,4 +34,6 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   POOL_BLOCKED: 'pool blocked after a recent failure or interruption',
   NODE_BUSY: 'node already runs other work',
   NO_OFFERS: 'no offers known yet',
+  DEADLINE: 'cannot finish before the deadline here',
+  DEADLINE_MARKET: 'the deadline policy (Uniform Progress) chose the other market',
 };

@@ -1,0 +1,106 @@
+// The scheduler with the cost model and the bundled tables: data locality, GPU speed and deadlines
+// change where a job goes, compared with price alone.
+import { describe, expect, it } from 'vitest';
+import { loadCostTables } from '../../src/config/cost-tables.js';
+import { costModel } from '../../src/core/placement/model-cost.js';
+import { priceTimesHours } from '../../src/core/placement/pricing.js';
+import { type Snapshot, schedule } from '../../src/core/schedule.js';
+import { at, job, offer, spec, T0 } from '../helpers/builders.js';
+
+const cost = costModel({ tables: loadCostTables(), restartHours: 5 / 60, noticeMarginSeconds: 5 });
+const snap = (j: ReturnType<typeof job>, offers: ReturnType<typeof offer>[]): Snapshot => ({
+  pending: [j],
+  dependencyStates: new Map(),
+  nodes: [],
+  offers,
+});
+const chosen = (s: Snapshot, fn = cost) => {
+  const a = schedule(s, T0, { idleNodeSeconds: 60, cost: fn }).actions[0];
+  return a?.kind === 'launch'
+    ? `${a.offer.cloud}:${a.offer.region}:${a.offer.gpu.model}:${a.offer.market}`
+    : a?.kind;
+};
+
+const awsA100 = offer({
+  cloud: 'aws',
+  region: 'us-east-1',
+  market: 'on-demand',
+  gpu: { model: 'A100', count: 1, memoryGiB: 40 },
+  pricePerHour: 3,
+});
+const gcpA100 = offer({
+  cloud: 'gcp',
+  region: 'us-central1',
+  zone: 'us-central1-a',
+  market: 'on-demand',
+  gpu: { model: 'A100', count: 1, memoryGiB: 40 },
+  pricePerHour: 3.5,
+});
+
+describe('placement by expected cost', () => {
+  it('goes to the data when moving it costs more than the price difference (price alone would not)', () => {
+    const j = job({
+      spec: spec({
+        resources: { gpu: { models: ['A100'], count: 1 } },
+        data: [{ uri: 'gs://d', region: 'gcp:us-central1', sizeGiB: 1000 }],
+      }),
+    });
+    expect(chosen(snap(j, [awsA100, gcpA100]))).toBe('gcp:us-central1:A100:on-demand');
+    expect(chosen(snap(j, [awsA100, gcpA100]), priceTimesHours)).toBe('aws:us-east-1:A100:on-demand');
+  });
+
+  it('takes a dearer GPU that is fast enough to be cheaper per unit of work', () => {
+    const h100 = offer({
+      market: 'on-demand',
+      gpu: { model: 'H100', count: 1, memoryGiB: 80 },
+      pricePerHour: 5,
+    });
+    const j = job({
+      spec: spec({
+        resources: { gpu: { models: ['A100', 'H100'], count: 1 } },
+        runtime: { estimateHours: 10 },
+      }),
+    });
+    expect(chosen(snap(j, [awsA100, h100]))).toBe('aws:us-east-1:H100:on-demand');
+  });
+
+  it('refuses capacity that cannot finish before the deadline, and says so', () => {
+    const t4 = offer({
+      market: 'on-demand',
+      gpu: { model: 'T4', count: 1, memoryGiB: 16 },
+      pricePerHour: 0.5,
+    });
+    const j = job({
+      spec: spec({
+        resources: { gpu: { models: ['A100', 'T4'], count: 1 } },
+        runtime: { estimateHours: 20 },
+        deadline: at(10 * 3600).toISOString(),
+        market: 'on-demand',
+      }),
+    });
+    // The estimate is on the slowest accepted GPU (T4): 20 h there misses a 10 h deadline; the A100 does not.
+    expect(chosen(snap(j, [t4, awsA100]))).toBe('aws:us-east-1:A100:on-demand');
+    const plan = schedule(snap(j, [t4]), T0, { idleNodeSeconds: 60, cost });
+    expect(plan.unplaced[0]?.reasons).toEqual({ DEADLINE: 1 });
+  });
+
+  it('waits for spot while a deadline-aware auto job is on its line (Uniform Progress), rather than pay on-demand', () => {
+    const j = job({
+      spec: spec({ runtime: { estimateHours: 2 }, deadline: at(48 * 3600).toISOString(), market: 'auto' }),
+    });
+    const plan = schedule(snap(j, [awsA100]), T0, { idleNodeSeconds: 60, cost });
+    expect(plan.unplaced[0]?.reasons).toEqual({ DEADLINE_MARKET: 1 });
+  });
+
+  it('lets Uniform Progress take on-demand when a deadline leaves no room for spot', () => {
+    const spot = offer({ market: 'spot', gpu: { model: 'A100', count: 1, memoryGiB: 40 }, pricePerHour: 1 });
+    const tight = job({
+      spec: spec({ runtime: { estimateHours: 9.9 }, deadline: at(10 * 3600).toISOString(), market: 'auto' }),
+    });
+    expect(chosen(snap(tight, [spot, awsA100]))).toBe('aws:us-east-1:A100:on-demand');
+    const relaxed = job({
+      spec: spec({ runtime: { estimateHours: 2 }, deadline: at(48 * 3600).toISOString(), market: 'auto' }),
+    });
+    expect(chosen(snap(relaxed, [spot, awsA100]))).toBe('aws:us-east-1:A100:spot');
+  });
+});
