@@ -1,14 +1,17 @@
-// Scheduling time of the first scheduler against the whole bundled catalog, by queue size.
+// Scheduling time of the scheduler (with the cost model) against the whole bundled catalog, by queue size.
 // Baseline measured in the same run: a bare scan that finds the cheapest offer per job with no filters,
 // so the ratio shows what the feasibility chain costs over the minimum work, whatever the machine.
 //   npm run bench:schedule
 import { performance } from 'node:perf_hooks';
 import { defaultCatalogPath, loadCatalog } from '../dist/catalog/load.js';
-import { priceTimesHours } from '../dist/core/placement/pricing.js';
+import { loadCostTables } from '../dist/config/cost-tables.js';
+import { costModel } from '../dist/core/placement/model-cost.js';
 import { schedule } from '../dist/core/schedule.js';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const offers = loadCatalog(defaultCatalogPath(), now.toISOString());
+// The daemon's cost function: the cost model with the bundled tables.
+const cost = costModel({ tables: loadCostTables(), restartHours: 5 / 60, noticeMarginSeconds: 5 });
 const models = [['A100'], ['H100'], ['L4', 'T4'], ['A10G'], undefined];
 
 // `distinct`: every job a shape of its own (a different price cap), the worst case for the shape cache.
@@ -74,7 +77,7 @@ for (const [distinct, n] of [
   const pending = jobs(n, distinct);
   const snap = { pending, dependencyStates: new Map(), nodes: [], offers };
   const reps = n >= 1000 ? 3 : 20;
-  const s = time(() => schedule(snap, now, { idleNodeSeconds: 60, cost: priceTimesHours }), reps);
+  const s = time(() => schedule(snap, now, { idleNodeSeconds: 60, cost }), reps);
   const b = time(() => baseline(pending), reps);
   console.log(
     `${distinct ? 'all' : 'few'}\t${n}\t${s.toFixed(1)}\t\t${b.toFixed(1)}\t\t${(s / b).toFixed(1)}\t${((s * 1000) / n).toFixed(0)}`,
