@@ -15,6 +15,7 @@ export const Reason = {
   NO_OFFERS: 'NO_OFFERS',
   DEADLINE: 'DEADLINE',
   DEADLINE_MARKET: 'DEADLINE_MARKET',
+  UNPRICED: 'UNPRICED',
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
@@ -36,4 +37,5 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   NO_OFFERS: 'no offers known yet',
   DEADLINE: 'cannot finish before the deadline here',
   DEADLINE_MARKET: 'the deadline policy (Uniform Progress) chose the other market',
+  UNPRICED: 'no finite expected cost',
 };

@@ -1,0 +1,251 @@
+// The packer's indexes, built once per cycle: requests grouped into classes that get the same answers, each
+// group's feasible offers with their cost (one cost call per group and offer, not per request), the cheapest
+// offer per zone and per "units per node", and each group's candidate nodes. Offers are reached through an
+// index by GPU (model, memory), so a group that asks for H100s never looks at a T4 offer.
+import { gpuInfo, gpuMatches } from '../gpus.js';
+import {
+  type Candidate,
+  type CostClass,
+  type Group,
+  type Index,
+  type NodeState,
+  type OfferCost,
+  PackReason,
+  type ReqState,
+  zoneKey,
+} from './pack-state.js';
+import type { PackInput, PackNode, PackRequest, PackTarget } from './pack-types.js';
+import { cheapestPerM } from './pack-zones.js';
+import { Reason } from './reasons.js';
+import { allocate, emptyInventory, isWholeRequest } from './slices.js';
+
+const canonical = (g: { model: string; memoryGiB: number }) => ({
+  model: gpuInfo(g.model)?.model ?? g.model,
+  memoryGiB: g.memoryGiB,
+});
+
+function bump(reasons: Record<string, number>, code: string, n = 1): void {
+  reasons[code] = (reasons[code] ?? 0) + n;
+}
+
+/** Units of one request's slot that fit an empty node of this GPU shape (capped: only a lookahead uses it). */
+function unitsPerNode(r: PackRequest, gpu: { model: string; count: number; memoryGiB: number }, cap: number) {
+  if (isWholeRequest(r.gpu)) return r.gpu.count >= 1 ? Math.floor(gpu.count / r.gpu.count) : 0;
+  let inv = emptyInventory(gpu);
+  let m = 0;
+  while (m < cap) {
+    const next = allocate(inv, r.gpu, r.id, r.team);
+    if (!next) break;
+    inv = next.inventory;
+    m++;
+  }
+  return m;
+}
+
+type ByShape = Map<string, { gpu: { model: string; memoryGiB: number }; idx: number[] }>;
+
+interface Shapes {
+  /** Offers by canonical (model, memory). */
+  readonly byShape: ByShape;
+  readonly zoneOf: string[];
+  /** GPUs per node of each offer. */
+  readonly counts: Int32Array;
+  /** One target object per offer, handed to every class's cost() and refuse(). */
+  readonly targets: PackTarget<never>[];
+  /** Running nodes by canonical (model, memory). */
+  readonly nodesByShape: ByShape;
+}
+
+function indexByShape(items: readonly { gpu: { model: string; memoryGiB: number } }[]): ByShape {
+  const byShape: ByShape = new Map();
+  items.forEach((o, i) => {
+    const gpu = canonical(o.gpu);
+    const k = `${gpu.model}/${gpu.memoryGiB}`;
+    const e = byShape.get(k);
+    if (e) e.idx.push(i);
+    else byShape.set(k, { gpu, idx: [i] });
+  });
+  return byShape;
+}
+
+export function buildIndex<R extends PackRequest, N extends PackNode>(input: PackInput<R, N>): Index<R> {
+  const shapes: Shapes = {
+    byShape: indexByShape(input.offers),
+    zoneOf: input.offers.map(zoneKey),
+    counts: Int32Array.from(input.offers, (o) => o.gpu.count),
+    targets: input.offers.map((offer) => ({ kind: 'offer', offer }) as const),
+    nodesByShape: indexByShape(input.nodes.map((n) => ({ gpu: n.inventory }))),
+  };
+  const nodes: NodeState<R>[] = input.nodes.map((n, idx) => ({
+    idx,
+    existingId: n.id,
+    zone: zoneKey(n),
+    offerIdx: -1,
+    inv: n.inventory,
+    cost: 0,
+    units: [],
+    alive: true,
+  }));
+
+  // The packer's own view of a request (its slot and accepted GPUs) is part of the class, whatever the caller's
+  // group says: units per node and fit are computed once per class.
+  const classKey = (r: R) =>
+    r.group === undefined
+      ? `\u0000id:${r.id}`
+      : `${r.group}\u0000${JSON.stringify([r.gpu, r.models ?? null, r.minMemoryGiB ?? null])}`;
+  const totals = new Map<string, number>();
+  for (const r of input.requests)
+    totals.set(classKey(r), (totals.get(classKey(r)) ?? 0) + Math.max(1, r.units));
+  const classes = new Map<string, CostClass<R>>();
+  const groups = new Map<string, Group<R>>();
+  const reqs: ReqState<R>[] = [];
+  for (const r of input.requests) {
+    const ck = classKey(r);
+    let cls = classes.get(ck);
+    if (!cls) {
+      cls = buildClass(r, Math.min(128, totals.get(ck) ?? 1), shapes, input, nodes);
+      classes.set(ck, cls);
+    }
+    const gk = `${ck}\u0000${r.team}`;
+    let g = groups.get(gk);
+    if (!g) {
+      g = buildGroup(r, cls);
+      groups.set(gk, g);
+    }
+    g.remaining += Math.max(1, r.units);
+    reqs.push({ request: r, group: g });
+  }
+  return { groups: [...groups.values()], reqs, nodes };
+}
+
+function buildClass<R extends PackRequest, N extends PackNode>(
+  rep: R,
+  cap: number,
+  shapes: Shapes,
+  input: PackInput<R, N>,
+  nodes: NodeState<R>[],
+): CostClass<R> {
+  const reasons: Record<string, number> = {};
+  const offers = new Map<number, OfferCost>();
+  const byZone = new Map<string, OfferCost[]>();
+  const judge = (target: PackTarget<N>): number | null => {
+    const refused = input.refuse?.(rep, target) ?? null;
+    if (refused) {
+      bump(reasons, refused);
+      return null;
+    }
+    const c = input.cost(rep, target);
+    if (!Number.isFinite(c) || c < 0) {
+      bump(reasons, PackReason.UNPRICED);
+      return null;
+    }
+    return c;
+  };
+  const fitReason = isWholeRequest(rep.gpu) ? Reason.GPU_COUNT : Reason.GPU_MEMORY;
+  const gpuRefusal = (gpu: { model: string; memoryGiB: number }) =>
+    gpuMatches(rep.models, rep.minMemoryGiB, gpu)
+      ? null
+      : gpuMatches(rep.models, undefined, gpu)
+        ? Reason.GPU_MEMORY
+        : Reason.GPU_MODEL;
+
+  for (const { gpu, idx } of shapes.byShape.values()) {
+    const refused = gpuRefusal(gpu);
+    if (refused) {
+      bump(reasons, refused, idx.length);
+      continue;
+    }
+    const perCount: number[] = [];
+    for (const i of idx) {
+      const count = shapes.counts[i]!;
+      let m = perCount[count];
+      if (m === undefined) {
+        m = unitsPerNode(rep, { ...gpu, count }, cap);
+        perCount[count] = m;
+      }
+      if (m < 1) {
+        bump(reasons, fitReason);
+        continue;
+      }
+      const c = judge(shapes.targets[i]!);
+      if (c === null) continue;
+      const oc: OfferCost = { offerIdx: i, zone: shapes.zoneOf[i]!, cost: c, m };
+      offers.set(i, oc);
+      const list = byZone.get(oc.zone);
+      if (list) list.push(oc);
+      else byZone.set(oc.zone, [oc]);
+    }
+  }
+  if (input.offers.length === 0) bump(reasons, Reason.NO_OFFERS);
+
+  const zoneClasses = new Map<string, OfferCost[]>();
+  const all: OfferCost[] = [];
+  for (const [zone, list] of byZone) {
+    list.sort((a, b) => a.cost - b.cost || a.offerIdx - b.offerIdx);
+    const classes = cheapestPerM(list);
+    zoneClasses.set(zone, classes);
+    all.push(...classes);
+  }
+  all.sort((a, b) => a.cost - b.cost || a.offerIdx - b.offerIdx);
+
+  const existing: Candidate<R>[] = [];
+  for (const { gpu, idx } of shapes.nodesByShape.values()) {
+    const refused = gpuRefusal(gpu);
+    if (refused) {
+      bump(reasons, refused, idx.length);
+      continue;
+    }
+    const perCount = new Map<number, number>();
+    for (const i of idx) {
+      const n = input.nodes[i]!;
+      const count = n.inventory.gpus.length;
+      let m = perCount.get(count);
+      if (m === undefined) {
+        m = unitsPerNode(rep, { ...gpu, count }, 1);
+        perCount.set(count, m);
+      }
+      if (m < 1) {
+        bump(reasons, fitReason);
+        continue;
+      }
+      const c = judge({ kind: 'node', node: n });
+      if (c !== null) existing.push({ node: nodes[i]!, cost: c });
+    }
+  }
+  existing.sort((a, b) => a.cost - b.cost || a.node.idx - b.node.idx);
+  const existingByZone = new Map<string, Candidate<R>[]>();
+  for (const e of existing) {
+    const list = existingByZone.get(e.node.zone);
+    if (list) list.push(e);
+    else existingByZone.set(e.node.zone, [e]);
+  }
+  return {
+    offers,
+    byZone,
+    zoneClasses,
+    zoneOrders: new Map(),
+    gangOrders: new Map(),
+    maxM: all.reduce((m, c) => Math.max(m, c.m), 1),
+    classes: cheapestPerM(all),
+    existing,
+    existingByZone,
+    reasons,
+    groups: [],
+  };
+}
+
+function buildGroup<R extends PackRequest>(rep: R, cls: CostClass<R>): Group<R> {
+  const g: Group<R> = {
+    rep,
+    cls,
+    existing: cls.existing.slice(),
+    existingByZone: new Map([...cls.existingByZone].map(([zone, list]) => [zone, list.slice()])),
+    opened: [],
+    openedByZone: new Map(),
+    dead: new Set(),
+    remaining: 0,
+    gangHeaps: new Map(),
+  };
+  cls.groups.push(g);
+  return g;
+}
