@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import { buildCostTables, type CostTables } from '../core/cost-tables.js';
 import type { PathIssue } from '../core/validate.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { lineOfPath } from './yaml-lines.js';
 
 export const SPEED_FILE = 'gpu-speed.yaml';
 export const EGRESS_FILE = 'egress.yaml';
@@ -70,28 +71,8 @@ function attribute(file: YamlFile, issue: PathIssue): ConfigIssue {
   return { path, message: issue.message, source: line === undefined ? file.name : `${file.name}:${line}` };
 }
 
-/** The line of the deepest part of `path` the file has: the key itself, or its nearest parent for a missing key. */
 function lineOf(file: YamlFile, path: readonly string[]): number | undefined {
-  let node: unknown = file.doc.contents;
-  let line: number | undefined;
-  for (const key of path) {
-    if (isAlias(node)) node = node.resolve(file.doc);
-    let at: { range?: unknown } | undefined;
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
-      at = pair?.key as { range?: unknown } | undefined;
-      node = pair?.value;
-    } else if (isSeq(node) && /^\d+$/.test(key)) {
-      node = node.items[Number(key)];
-      at = node as { range?: unknown } | undefined;
-    } else {
-      break;
-    }
-    const start = Array.isArray(at?.range) ? at.range[0] : undefined;
-    if (typeof start !== 'number') break;
-    line = file.lines.linePos(start).line;
-  }
-  return line;
+  return lineOfPath(file.doc, file.lines, path);
 }
 
 // Within each file (the speed table's first, as collected), problems in line order: the order a person reads

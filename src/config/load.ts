@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import {
   deepFreeze,
   type PathIssue,
@@ -19,6 +19,7 @@ import {
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { configRuleIssues } from './rules.js';
 import { CONFIG_FILE_ENV, type Config, ConfigSchema, envBindings } from './schema.js';
+import { lineOfPath } from './yaml-lines.js';
 
 export interface LoadConfigOptions {
   /** YAML file to load; when absent, `GPUSCHED_CONFIG` names it; with neither, schema defaults only. */
@@ -135,31 +136,8 @@ function readYaml(name: string, namedByEnv: boolean): { file?: YamlFile; issues:
   return { file: { name, doc, lines, value }, issues: [] };
 }
 
-/**
- * The line of the deepest part of `path` present in the file: the key's own line when it is there (an unknown
- * key, a bad value), else its nearest parent's (a missing key); undefined when the file has none of it.
- */
 function lineOf(file: YamlFile, path: readonly string[]): number | undefined {
-  let node: unknown = file.doc.contents;
-  let line: number | undefined;
-  for (const key of path) {
-    if (isAlias(node)) node = node.resolve(file.doc);
-    let at: { range?: unknown } | undefined;
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
-      at = pair?.key as { range?: unknown } | undefined;
-      node = pair?.value;
-    } else if (isSeq(node) && /^\d+$/.test(key)) {
-      node = node.items[Number(key)];
-      at = node as { range?: unknown } | undefined;
-    } else {
-      break;
-    }
-    const start = Array.isArray(at?.range) ? at.range[0] : undefined;
-    if (typeof start !== 'number') break;
-    line = file.lines.linePos(start).line;
-  }
-  return line;
+  return lineOfPath(file.doc, file.lines, path);
 }
 
 // ---------------------------------------------------------------------------------------------------------
