@@ -1,0 +1,164 @@
+// Placement benchmarks (issue 4), on the bundled catalog (4,298 offers) and the bundled cost tables.
+//   npm run bench:placement
+// 1. One packing cycle (src/core/placement/pack.ts) for 1k, 10k and 100k queued jobs, with 0 and 2,000
+//    running nodes; baseline in the same run: the current scheduler (one node per job) on the same queue.
+//    Reports the time of each and the packed plan's expected cost against one-node-per-job.
+// 2. Egress-aware against egress-blind placement of jobs whose data sits in other regions: the total
+//    expected cost (cost model) of the plan each makes.
+// Figures only; nothing is asserted about speed.
+import { it } from 'vitest';
+import { defaultCatalogPath, loadCatalog } from '../src/catalog/load.js';
+import { loadCostTables } from '../src/config/cost-tables.js';
+import { expectedCost } from '../src/core/cost.js';
+import type { JobSpec } from '../src/core/jobspec.js';
+import type { Job, Offer } from '../src/core/model.js';
+import { cloudAllowed } from '../src/core/placement/filters/cloud.js';
+import { cpus, memory } from '../src/core/placement/filters/host.js';
+import { marketAllowed } from '../src/core/placement/filters/market.js';
+import { poolOpen } from '../src/core/placement/filters/pool-blocked.js';
+import { priceCap } from '../src/core/placement/filters/price-cap.js';
+import { regionAllowed } from '../src/core/placement/filters/region.js';
+import { costModel } from '../src/core/placement/model-cost.js';
+import { costGroupOf, type PackNode, type PackTarget, pack, requestFromJob } from '../src/core/placement/pack.js';
+import { priceTimesHours } from '../src/core/placement/pricing.js';
+import { emptyInventory } from '../src/core/placement/slices.js';
+import { type Action, schedule } from '../src/core/schedule.js';
+
+const now = new Date('2026-11-28T12:00:00Z');
+const offers = loadCatalog(defaultCatalogPath(), now.toISOString());
+const tables = loadCostTables();
+const ctx = { tables, restartHours: 5 / 60, noticeMarginSeconds: 5 };
+const cost = costModel(ctx);
+
+// A small deterministic generator (mulberry32), so that every run plans the same queue.
+function rng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SHAPES: JobSpec['resources']['gpu'][] = [
+  { models: ['A100'], count: 1 },
+  { models: ['A100'], count: 4 },
+  { models: ['A100', 'H100'], count: 8 },
+  { models: ['H100'], count: 2 },
+  { models: ['L4', 'T4'], count: 1 },
+  { models: ['A10G', 'L4'], count: 2 },
+  { models: ['T4'], fraction: 0.25, memoryGiB: 4 },
+  { models: ['A100'], fraction: 0.5, memoryGiB: 10 },
+];
+
+function makeJobs(n: number, seed: number, withData = false): Job[] {
+  const r = rng(seed);
+  const regions = [...new Set(offers.map((o) => `${o.cloud}:${o.region}`))];
+  return Array.from({ length: n }, (_, i) => {
+    const gpu = SHAPES[Math.floor(r() * SHAPES.length)]!;
+    const spec: JobSpec = {
+      name: `j${i}`,
+      image: 'x',
+      resources: { gpu },
+      runtime: { estimateHours: [1, 2, 4, 8][Math.floor(r() * 4)]! },
+      market: r() < 0.3 ? 'on-demand' : 'auto',
+      ...(withData ? { data: [{ uri: 's3://d', region: regions[Math.floor(r() * regions.length)]!, sizeGiB: 500 + Math.floor(r() * 1500) }] } : {}),
+    };
+    return {
+      id: `job-${i}`, name: spec.name, team: `team-${i % 5}`, spec, state: 'queued', reason: null, priority: 50,
+      submittedAt: now.toISOString(), updatedAt: now.toISOString(), dependsOn: [], nodeIds: [], startedAt: null,
+      finishedAt: null, costUsd: 0, expectedCostUsd: null, checkpoint: null,
+    } satisfies Job;
+  });
+}
+
+type Node = PackNode & { offer: Offer };
+
+function runningNodes(n: number, seed: number): Node[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const o = offers[Math.floor(r() * offers.length)]!;
+    return { id: `node-${i}`, cloud: o.cloud, region: o.region, zone: o.zone, inventory: emptyInventory(o.gpu), offer: o };
+  });
+}
+
+const NON_GPU_FILTERS = [cloudAllowed, regionAllowed, marketAllowed, cpus, memory, priceCap, poolOpen];
+
+function packCycle(jobs: Job[], nodes: Node[]) {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const capOf = (t: PackTarget<Node>) => (t.kind === 'offer' ? t.offer : t.node.offer);
+  return pack<ReturnType<typeof requestFromJob>, Node>({
+    requests: jobs.map((j) => requestFromJob(j, costGroupOf(j.spec))),
+    nodes,
+    offers,
+    cost: (req, t) => {
+      const q = cost(byId.get(req.id)!, capOf(t), 1, now);
+      if (q.refusal) return Number.POSITIVE_INFINITY;
+      // A running node is paid for already; a unit there costs its share of the node's GPUs.
+      return t.kind === 'node' ? q.totalUsd * (('count' in req.gpu ? req.gpu.count : req.gpu.fraction) / t.node.inventory.gpus.length) : q.totalUsd;
+    },
+    refuse: (req, t) => {
+      const spec = byId.get(req.id)!.spec;
+      for (const f of NON_GPU_FILTERS) {
+        const r = f(spec, capOf(t), now);
+        if (r) return r;
+      }
+      return null;
+    },
+  });
+}
+
+const planCost = (actions: Action[]) =>
+  actions.reduce((s, a) => s + (a.kind === 'launch' || a.kind === 'assign' ? a.expectedCostUsd : 0), 0);
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const t0 = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t0, value };
+}
+
+it('packs 1k, 10k and 100k jobs against the catalog, with 0 and 2,000 running nodes', () => {
+  const rows = ['jobs\tnodes\tpack ms\tone-node-per-job ms\ttime ratio\tpacked cost / one-node-per-job cost\tunplaced'];
+  for (const n of [1_000, 10_000, 100_000]) {
+    const jobs = makeJobs(n, 7);
+    for (const nodeCount of [0, 2_000]) {
+      const nodes = runningNodes(nodeCount, 11);
+      const packed = time(() => packCycle(jobs, nodes));
+      const snapshot = { pending: jobs, dependencyStates: new Map(), nodes: [], offers };
+      const base = time(() => schedule(snapshot, now, { idleNodeSeconds: 60, cost }));
+      const baseCost = planCost(base.value.actions);
+      rows.push(
+        [n, nodeCount, packed.ms.toFixed(0), base.ms.toFixed(0), (packed.ms / base.ms).toFixed(2),
+          (packed.value.totalCost / baseCost).toFixed(3), packed.value.unplaced.length].join('\t'),
+      );
+    }
+  }
+  console.log(`\n${rows.join('\n')}\n`);
+});
+
+it('prices egress: egress-aware against egress-blind placement of jobs with remote data', () => {
+  const jobs = makeJobs(500, 3, true).filter((j) => j.spec.resources.gpu.count !== undefined);
+  const snapshot = { pending: jobs, dependencyStates: new Map(), nodes: [], offers };
+  const aware = schedule(snapshot, now, { idleNodeSeconds: 60, cost });
+  const blind = schedule(snapshot, now, { idleNodeSeconds: 60, cost: priceTimesHours });
+  // Both plans judged by the same yardstick: the cost model's expected cost, egress included.
+  const truth = (actions: Action[]) => {
+    let total = 0;
+    let egress = 0;
+    for (const a of actions) {
+      if (a.kind !== 'launch') continue;
+      const job = jobs.find((j) => j.id === a.jobId)!;
+      const b = expectedCost(job.spec, a.offer, a.count, ctx);
+      total += b.totalUsd;
+      egress += b.egressUsd;
+    }
+    return { total, egress };
+  };
+  const a = truth(aware.actions);
+  const b = truth(blind.actions);
+  console.log(
+    `\njobs ${jobs.length}: egress-aware total $${a.total.toFixed(0)} (egress $${a.egress.toFixed(0)}), ` +
+      `egress-blind total $${b.total.toFixed(0)} (egress $${b.egress.toFixed(0)}), aware / blind ${(a.total / b.total).toFixed(3)}\n`,
+  );
+});
