@@ -10,6 +10,7 @@ import type { Job, JobState, NodeRecord, Offer } from './model.js';
 import { poolKey } from './model.js';
 import type { CostFn } from './placement/cost-fn.js';
 import { firstRefusal } from './placement/filters/index.js';
+import { OfferIndex } from './placement/offer-index.js';
 import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
 
 export interface SnapshotNode extends NodeRecord {
@@ -82,11 +83,12 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
   const idle = snapshot.nodes.filter((n) => n.state === 'ready' && n.jobIds.length === 0);
   const taken = new Set<string>();
   const verdicts = new Map<string, ShapeVerdict>();
+  const index = new OfferIndex(snapshot.offers);
   for (const job of placeable) {
     const key = shapeKey(job);
     let verdict = verdicts.get(key);
     if (!verdict) {
-      verdict = bestOffer(job, snapshot.offers, now, policy.cost);
+      verdict = bestOffer(job, index, now, policy.cost);
       verdicts.set(key, verdict);
     }
     const choice = placeJob(job, verdict, idle, taken, now, policy.cost);
@@ -165,8 +167,12 @@ function shapeKey(job: Job): string {
   ]);
 }
 
-function bestOffer(job: Job, offers: Offer[], now: Date, cost: CostFn): ShapeVerdict {
+function bestOffer(job: Job, index: OfferIndex, now: Date, cost: CostFn): ShapeVerdict {
+  const offers = index.candidates(job.spec.resources.gpu.models);
   const reasons: Partial<Record<ReasonCode, number>> = {};
+  // Offers of models the job does not accept are not scanned; they count as what the scan would say.
+  const otherModels = index.all.length - offers.length;
+  if (otherModels > 0) reasons[Reason.GPU_MODEL] = otherModels;
   const count = nodesNeeded(job.spec);
   let best: Offer | null = null;
   let bestCost = Number.POSITIVE_INFINITY;
@@ -188,7 +194,7 @@ function bestOffer(job: Job, offers: Offer[], now: Date, cost: CostFn): ShapeVer
       bestKey = poolKey(offer);
     }
   }
-  if (offers.length === 0) reasons[Reason.NO_OFFERS] = 1;
+  if (index.all.length === 0) reasons[Reason.NO_OFFERS] = 1;
   return { best, cost: bestCost, reasons };
 }
 

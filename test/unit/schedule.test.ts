@@ -150,3 +150,36 @@ describe('the first scheduler', () => {
     });
   });
 });
+
+describe('the offer index', () => {
+  it('keeps a pinned memory variant: A100-80GB finds the 80 GB offers among 40 GB ones', () => {
+    const s40 = offer({
+      instanceType: 'a40',
+      gpu: { model: 'A100', count: 8, memoryGiB: 40 },
+      pricePerHour: 5,
+    });
+    const s80 = offer({
+      instanceType: 'a80',
+      gpu: { model: 'A100', count: 8, memoryGiB: 80 },
+      pricePerHour: 9,
+    });
+    const j = job({ spec: spec({ resources: { gpu: { models: ['A100-80GB'], count: 1 } } }) });
+    const plan = schedule(
+      { pending: [j], dependencyStates: new Map(), nodes: [], offers: [s40, s80] },
+      T0,
+      policy,
+    );
+    expect(plan.actions[0]).toMatchObject({ kind: 'launch', offer: { instanceType: 'a80' } });
+  });
+
+  it('counts the offers of other models as GPU_MODEL refusals, as a full scan would', () => {
+    const t4 = offer({ gpu: { model: 'T4', count: 1, memoryGiB: 16 } });
+    const j = job({ spec: spec({ resources: { gpu: { models: ['H100'], count: 1 } } }) });
+    const plan = schedule(
+      { pending: [j], dependencyStates: new Map(), nodes: [], offers: [t4, t4, offer()] },
+      T0,
+      policy,
+    );
+    expect(plan.unplaced[0]?.reasons).toEqual({ GPU_MODEL: 3 });
+  });
+});
