@@ -19,7 +19,13 @@ import { poolOpen } from '../src/core/placement/filters/pool-blocked.js';
 import { priceCap } from '../src/core/placement/filters/price-cap.js';
 import { regionAllowed } from '../src/core/placement/filters/region.js';
 import { costModel } from '../src/core/placement/model-cost.js';
-import { costGroupOf, type PackNode, type PackTarget, pack, requestFromJob } from '../src/core/placement/pack.js';
+import {
+  costGroupOf,
+  type PackNode,
+  type PackTarget,
+  pack,
+  requestFromJob,
+} from '../src/core/placement/pack.js';
 import { priceTimesHours } from '../src/core/placement/pricing.js';
 import { emptyInventory } from '../src/core/placement/slices.js';
 import { type Action, schedule } from '../src/core/schedule.js';
@@ -63,12 +69,35 @@ function makeJobs(n: number, seed: number, withData = false): Job[] {
       resources: { gpu },
       runtime: { estimateHours: [1, 2, 4, 8][Math.floor(r() * 4)]! },
       market: r() < 0.3 ? 'on-demand' : 'auto',
-      ...(withData ? { data: [{ uri: 's3://d', region: regions[Math.floor(r() * regions.length)]!, sizeGiB: 500 + Math.floor(r() * 1500) }] } : {}),
+      ...(withData
+        ? {
+            data: [
+              {
+                uri: 's3://d',
+                region: regions[Math.floor(r() * regions.length)]!,
+                sizeGiB: 500 + Math.floor(r() * 1500),
+              },
+            ],
+          }
+        : {}),
     };
     return {
-      id: `job-${i}`, name: spec.name, team: `team-${i % 5}`, spec, state: 'queued', reason: null, priority: 50,
-      submittedAt: now.toISOString(), updatedAt: now.toISOString(), dependsOn: [], nodeIds: [], startedAt: null,
-      finishedAt: null, costUsd: 0, expectedCostUsd: null, checkpoint: null,
+      id: `job-${i}`,
+      name: spec.name,
+      team: `team-${i % 5}`,
+      spec,
+      state: 'queued',
+      reason: null,
+      priority: 50,
+      submittedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      dependsOn: [],
+      nodeIds: [],
+      startedAt: null,
+      finishedAt: null,
+      costUsd: 0,
+      expectedCostUsd: null,
+      checkpoint: null,
     } satisfies Job;
   });
 }
@@ -79,7 +108,14 @@ function runningNodes(n: number, seed: number): Node[] {
   const r = rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const o = offers[Math.floor(r() * offers.length)]!;
-    return { id: `node-${i}`, cloud: o.cloud, region: o.region, zone: o.zone, inventory: emptyInventory(o.gpu), offer: o };
+    return {
+      id: `node-${i}`,
+      cloud: o.cloud,
+      region: o.region,
+      zone: o.zone,
+      inventory: emptyInventory(o.gpu),
+      offer: o,
+    };
   });
 }
 
@@ -96,7 +132,10 @@ function packCycle(jobs: Job[], nodes: Node[]) {
       const q = cost(byId.get(req.id)!, capOf(t), 1, now);
       if (q.refusal) return Number.POSITIVE_INFINITY;
       // A running node is paid for already; a unit there costs its share of the node's GPUs.
-      return t.kind === 'node' ? q.totalUsd * (('count' in req.gpu ? req.gpu.count : req.gpu.fraction) / t.node.inventory.gpus.length) : q.totalUsd;
+      return t.kind === 'node'
+        ? q.totalUsd *
+            (('count' in req.gpu ? req.gpu.count : req.gpu.fraction) / t.node.inventory.gpus.length)
+        : q.totalUsd;
     },
     refuse: (req, t) => {
       const spec = byId.get(req.id)!.spec;
@@ -119,7 +158,9 @@ function time<T>(fn: () => T): { ms: number; value: T } {
 }
 
 it('packs 1k, 10k and 100k jobs against the catalog, with 0 and 2,000 running nodes', () => {
-  const rows = ['jobs\tnodes\tpack ms\tone-node-per-job ms\ttime ratio\tpacked cost / one-node-per-job cost\tunplaced'];
+  const rows = [
+    'jobs\tnodes\tpack ms\tone-node-per-job ms\ttime ratio\tpacked cost / one-node-per-job cost\tunplaced',
+  ];
   for (const n of [1_000, 10_000, 100_000]) {
     const jobs = makeJobs(n, 7);
     for (const nodeCount of [0, 2_000]) {
@@ -129,8 +170,15 @@ it('packs 1k, 10k and 100k jobs against the catalog, with 0 and 2,000 running no
       const base = time(() => schedule(snapshot, now, { idleNodeSeconds: 60, cost }));
       const baseCost = planCost(base.value.actions);
       rows.push(
-        [n, nodeCount, packed.ms.toFixed(0), base.ms.toFixed(0), (packed.ms / base.ms).toFixed(2),
-          (packed.value.totalCost / baseCost).toFixed(3), packed.value.unplaced.length].join('\t'),
+        [
+          n,
+          nodeCount,
+          packed.ms.toFixed(0),
+          base.ms.toFixed(0),
+          (packed.ms / base.ms).toFixed(2),
+          (packed.value.totalCost / baseCost).toFixed(3),
+          packed.value.unplaced.length,
+        ].join('\t'),
       );
     }
   }
