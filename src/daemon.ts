@@ -187,7 +187,11 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
 
   // Recover before serving: the market is read and the store agrees with the clouds (a crash may have
   // left launches half done) before any new work is accepted.
-  await market.tick(now());
+  for (const [i, source] of sources.entries()) {
+    const outcome = await market.poll(source, now());
+    // A source that failed at start retries soon rather than at its next scheduled poll.
+    if (outcome.retryInMs !== null && !opts.manualTicks) marketLoops[i]?.runAfter(outcome.retryInMs);
+  }
   await reconciler.tick(now());
 
   const app = await buildApp({

@@ -41,11 +41,6 @@ export class MarketPoller {
     return this.sources.every((s) => this.answered.has(s) || stored.has(`${s.cloud}/${s.kind}`));
   }
 
-  /** Polls every source once (start-up, tests). */
-  async tick(now: Date): Promise<void> {
-    for (const source of this.sources) await this.poll(source, now);
-  }
-
   async poll(source: MarketSource, now: Date): Promise<PollOutcome> {
     const at = now.toISOString();
     try {
