@@ -30,7 +30,9 @@ export class Scheduler {
       if (dep) dependencyStates.set(id, { name: dep.name, state: dep.state });
     }
     const active = this.store.jobs.inStates(JOB_STATES_ON_NODES);
-    const offers = this.availability.annotate(this.store.offers.list(), now);
+    // With nothing to place, the plan only releases idle nodes: the market (thousands of offers) is not
+    // read on every tick of an idle daemon.
+    const offers = pending.length > 0 ? this.availability.annotate(this.store.offers.list(), now) : [];
     // A node is judged by its pool's current interruption rate, as a new node from that pool would be;
     // a block on the pool stops new launches there, not the use of a node already running.
     const byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
