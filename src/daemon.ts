@@ -132,7 +132,12 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     store,
     provisioner,
     availability,
-    { idleNodeSeconds: config.scheduler.idleNodeSeconds, cost },
+    {
+      idleNodeSeconds: config.scheduler.idleNodeSeconds,
+      cost,
+      fairShareWindowHours: config.scheduler.fairShareWindowHours,
+      teamWeights: config.scheduler.teamWeights,
+    },
     log.child({ component: 'scheduler' }),
   );
   const reconciler = new Reconciler(

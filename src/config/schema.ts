@@ -102,6 +102,16 @@ export const ConfigSchema = Type.Object(
         default: 1800,
         description: 'How long a pool is blocked after one of its nodes was interrupted.',
       }),
+      fairShareWindowHours: Type.Number({
+        exclusiveMinimum: 0,
+        default: 24,
+        description: "Teams' spend over this many hours decides whose job goes next among equal priorities.",
+      }),
+      teamWeights: Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), {
+        default: {},
+        description:
+          'Fair-share weight per team (default 1): a team of weight 2 may spend twice as much before it waits.',
+      }),
     }),
     costModel: group('The expected-cost model the scheduler minimises (docs/cost-model.md).', {
       restartMinutes: Type.Number({

@@ -9,6 +9,7 @@ import { nodesNeeded } from './jobspec.js';
 import type { Job, JobState, NodeRecord, Offer } from './model.js';
 import { poolKey } from './model.js';
 import type { CostFn } from './placement/cost-fn.js';
+import { type FairShare, fairQueue } from './placement/fair-share.js';
 import { firstRefusal } from './placement/filters/index.js';
 import { OfferIndex } from './placement/offer-index.js';
 import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
@@ -28,6 +29,8 @@ export interface Snapshot {
   /** Nodes not yet terminated. */
   nodes: SnapshotNode[];
   offers: Offer[];
+  /** Teams' recent spend and weights; absent: first come first served within a priority. */
+  fairShare?: FairShare;
 }
 
 export interface SchedulePolicy {
@@ -74,17 +77,15 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     }
   }
 
-  // Higher priority first, then first come first served; ids break ties so that plans are reproducible.
-  placeable.sort(
-    (a, b) =>
-      b.priority - a.priority || a.submittedAt.localeCompare(b.submittedAt) || a.id.localeCompare(b.id),
-  );
+  // Higher priority first; within a priority the team furthest below its fair share; then first come,
+  // first served (ids break ties, so that plans are reproducible).
+  const queue = fairQueue(placeable, snapshot.fairShare);
 
   const idle = snapshot.nodes.filter((n) => n.state === 'ready' && n.jobIds.length === 0);
   const taken = new Set<string>();
   const verdicts = new Map<string, ShapeVerdict>();
   const index = new OfferIndex(snapshot.offers);
-  for (const job of placeable) {
+  for (const job of queue.order) {
     const key = shapeKey(job);
     let verdict = verdicts.get(key);
     if (!verdict) {
@@ -95,9 +96,11 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     if (choice.kind === 'none') {
       unplaced.push({ jobId: job.id, reasons: choice.reasons, message: unplacedMessage(choice.reasons) });
     } else if (choice.kind === 'node') {
+      queue.charge(job, choice.cost);
       taken.add(choice.nodeId);
       actions.push({ kind: 'assign', jobId: job.id, nodeId: choice.nodeId, expectedCostUsd: choice.cost });
     } else {
+      queue.charge(job, choice.cost);
       actions.push({
         kind: 'launch',
         jobId: job.id,

@@ -11,6 +11,8 @@ import type { Provisioner } from './provisioner.js';
 export interface SchedulerOptions {
   idleNodeSeconds: number;
   cost: CostFn;
+  fairShareWindowHours: number;
+  teamWeights: Readonly<Record<string, number>>;
 }
 
 export class Scheduler {
@@ -41,11 +43,13 @@ export class Scheduler {
       jobIds: active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id),
       ...(byPool.has(poolKey(n)) ? { availability: byPool.get(poolKey(n)) } : {}),
     }));
+    const since = new Date(now.getTime() - this.opts.fairShareWindowHours * 3_600_000).toISOString();
     return {
       pending,
       dependencyStates,
       nodes,
       offers,
+      fairShare: { usage: this.store.jobs.spendByTeamSince(since), weights: this.opts.teamWeights },
     };
   }
 

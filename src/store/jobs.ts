@@ -145,6 +145,20 @@ export class JobRepo {
     return rows.map(toJob);
   }
 
+  /**
+   * Each team's spend on jobs active since `since` (finished after it, or not finished): accrued cost of
+   * finished runs. The measure behind fair share; runs in progress count once they end.
+   */
+  spendByTeamSince(since: string): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT team, SUM(cost_usd) AS spend FROM jobs
+         WHERE finished_at IS NULL OR finished_at >= ? GROUP BY team`,
+      )
+      .all(since) as { team: string; spend: number }[];
+    return new Map(rows.map((r) => [r.team, r.spend]));
+  }
+
   /** Jobs that name this one in dependsOn. */
   dependents(id: string): Job[] {
     const rows = this.db

@@ -179,3 +179,25 @@ describe('a job on the simulated cloud', () => {
     expect(done.events.filter((e: { to: string }) => e.to === 'succeeded')).toHaveLength(1);
   });
 });
+
+describe('fair share between teams', () => {
+  it('gives the idle node to the team that spent less recently, though it submitted later', async () => {
+    d = await testDaemon((c) => {
+      c.scheduler.idleNodeSeconds = 600;
+    });
+    const heavy = await d.teamToken('heavy');
+    const light = await d.teamToken('light');
+    const first = await submit(heavy);
+    for (const s of [0, 1, 0, 10]) await d.advance(s);
+    expect((await get(first)).state).toBe('succeeded');
+    d.store.jobs.update(first, d.clock.now, { addCostUsd: 1000 }); // heavy spent a lot in the window
+    const idleNode = (await get(first)).placement.nodeIds[0];
+
+    const heavyJob = await submit(heavy, { ...job, name: 'heavy-2' });
+    d.clock.now = new Date(d.clock.now.getTime() + 1000);
+    const lightJob = await submit(light, { ...job, name: 'light-1' });
+    await d.advance(0);
+    expect((await get(lightJob)).placement.nodeIds).toEqual([idleNode]);
+    expect((await get(heavyJob)).placement.nodeIds).not.toEqual([idleNode]);
+  });
+});
