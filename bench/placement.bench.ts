@@ -11,7 +11,7 @@ import { defaultCatalogPath, loadCatalog } from '../src/catalog/load.js';
 import { loadCostTables } from '../src/config/cost-tables.js';
 import { expectedCost } from '../src/core/cost.js';
 import type { JobSpec } from '../src/core/jobspec.js';
-import type { Job, Offer } from '../src/core/model.js';
+import { type Job, type Offer, queuedJob } from '../src/core/model.js';
 import { cloudAllowed } from '../src/core/placement/filters/cloud.js';
 import { cpus, memory } from '../src/core/placement/filters/host.js';
 import { marketAllowed } from '../src/core/placement/filters/market.js';
@@ -81,24 +81,7 @@ function makeJobs(n: number, seed: number, withData = false): Job[] {
           }
         : {}),
     };
-    return {
-      id: `job-${i}`,
-      name: spec.name,
-      team: `team-${i % 5}`,
-      spec,
-      state: 'queued',
-      reason: null,
-      priority: 50,
-      submittedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      dependsOn: [],
-      nodeIds: [],
-      startedAt: null,
-      finishedAt: null,
-      costUsd: 0,
-      expectedCostUsd: null,
-      checkpoint: null,
-    } satisfies Job;
+    return queuedJob({ id: `job-${i}`, team: `team-${i % 5}`, spec, submittedAt: now.toISOString() });
   });
 }
 

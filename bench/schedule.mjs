@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { defaultCatalogPath, loadCatalog } from '../dist/catalog/load.js';
 import { loadCostTables } from '../dist/config/cost-tables.js';
+import { queuedJob } from '../dist/core/model.js';
 import { costModel } from '../dist/core/placement/model-cost.js';
 import { schedule } from '../dist/core/schedule.js';
 
@@ -25,24 +26,7 @@ function jobs(n, distinct) {
       market: i % 3 === 0 ? 'on-demand' : 'auto',
       ...(distinct ? { constraints: { maxPricePerHour: 1000 + i } } : {}),
     };
-    return {
-      id: `job-${i}`,
-      name: spec.name,
-      team: 't',
-      spec,
-      state: 'queued',
-      reason: null,
-      priority: 50,
-      submittedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      dependsOn: [],
-      nodeIds: [],
-      startedAt: null,
-      finishedAt: null,
-      costUsd: 0,
-      expectedCostUsd: null,
-      checkpoint: null,
-    };
+    return queuedJob({ id: `job-${i}`, team: 't', spec, submittedAt: now.toISOString() });
   });
 }
 

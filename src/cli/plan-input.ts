@@ -3,7 +3,15 @@
 // into the core's Snapshot. Every problem is reported with its path (and line, through the CLI).
 import { type Static, Type } from 'typebox';
 import { validateJobSpec } from '../core/jobspec.js';
-import { CLOUDS, type Job, MARKETS, NO_AVAILABILITY, NODE_STATES, type Offer } from '../core/model.js';
+import {
+  CLOUDS,
+  type Job,
+  MARKETS,
+  NO_AVAILABILITY,
+  NODE_STATES,
+  type Offer,
+  queuedJob,
+} from '../core/model.js';
 import type { Snapshot, SnapshotNode } from '../core/schedule.js';
 import { type Issue, schemaIssues } from '../core/validate.js';
 
@@ -97,25 +105,15 @@ export function toSnapshot(doc: unknown, clock: Date, catalog: () => Offer[]): P
         });
       return;
     }
-    const at = api?.submittedAt ?? now.toISOString();
-    pending.push({
-      id: api?.id ?? `${r.spec.name}#${i}`,
-      name: r.spec.name,
-      team: api?.team ?? r.spec.team ?? 'default',
-      spec: r.spec,
-      state: 'queued',
-      reason: null,
-      priority: api?.priority ?? r.spec.priority ?? 50,
-      submittedAt: at,
-      updatedAt: at,
-      dependsOn: [],
-      nodeIds: [],
-      startedAt: null,
-      finishedAt: null,
-      costUsd: 0,
-      expectedCostUsd: null,
-      checkpoint: null,
-    });
+    pending.push(
+      queuedJob({
+        id: api?.id ?? `${r.spec.name}#${i}`,
+        team: api?.team ?? r.spec.team ?? 'default',
+        spec: r.spec,
+        submittedAt: api?.submittedAt ?? now.toISOString(),
+        ...(api?.priority !== undefined ? { priority: api.priority } : {}),
+      }),
+    );
   });
   if (issues.length) return { ok: false, issues };
   const offers: Offer[] = input.offers

@@ -121,6 +121,35 @@ export interface Job {
   checkpoint: Checkpoint | null;
 }
 
+/** A job as it enters the queue: queued, nothing decided, nothing spent. */
+export function queuedJob(j: {
+  id: string;
+  team: string;
+  spec: Job['spec'];
+  submittedAt: string;
+  priority?: number;
+  dependsOn?: string[];
+}): Job {
+  return {
+    id: j.id,
+    name: j.spec.name,
+    team: j.team,
+    spec: j.spec,
+    state: 'queued',
+    reason: null,
+    priority: j.priority ?? j.spec.priority ?? 50,
+    submittedAt: j.submittedAt,
+    updatedAt: j.submittedAt,
+    dependsOn: j.dependsOn ?? [],
+    nodeIds: [],
+    startedAt: null,
+    finishedAt: null,
+    costUsd: 0,
+    expectedCostUsd: null,
+    checkpoint: null,
+  };
+}
+
 export interface NodeRecord {
   id: string;
   cloud: CloudName;

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type JobSpec, validateJobSpec } from '../core/jobspec.js';
 import { isTerminalJobState } from '../core/lifecycle.js';
-import type { Job } from '../core/model.js';
+import { type Job, queuedJob } from '../core/model.js';
 import type { Issue } from '../core/validate.js';
 import type { Store } from '../store/store.js';
 import { type Providers, runCost } from './billing.js';
@@ -65,6 +65,8 @@ export class JobService {
     return this.store.tx(() => {
       if (idempotencyKey) {
         const notBefore = new Date(now.getTime() - this.opts.idempotencyHours * 3_600_000).toISOString();
+        // Keys past the window are dead: removed here, so the table holds about one window of keys.
+        this.store.idempotency.purge(notBefore);
         const seen = this.store.idempotency.find(team, idempotencyKey, notBefore);
         if (seen) {
           if (seen.bodyHash !== bodyHash) {
@@ -78,24 +80,13 @@ export class JobService {
           if (job) return { job, replayed: true };
         }
       }
-      const job: Job = {
+      const job = queuedJob({
         id: `job-${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-        name: spec.name,
         team,
         spec: { ...spec, team },
-        state: 'queued',
-        reason: null,
-        priority: spec.priority ?? 50,
         submittedAt: now.toISOString(),
-        updatedAt: now.toISOString(),
         dependsOn: this.resolveDependencies(team, spec),
-        nodeIds: [],
-        startedAt: null,
-        finishedAt: null,
-        costUsd: 0,
-        expectedCostUsd: null,
-        checkpoint: null,
-      };
+      });
       this.store.jobs.insert(job);
       if (idempotencyKey) this.store.idempotency.put(team, idempotencyKey, bodyHash, job.id, now);
       return { job, replayed: false };

@@ -1,5 +1,5 @@
 // A supervised loop: runs a tick on a node-cron schedule or on demand, never two at once, and survives
-// a failing tick (logged and counted; the next tick runs as usual). Stopping waits for the tick in flight.
+// a failing tick (logged; the next tick runs as usual). Stopping waits for the tick in flight.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 
@@ -9,8 +9,6 @@ export class Loop {
   private again = false;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
-  failures = 0;
-  runs = 0;
 
   constructor(
     readonly name: string,
@@ -39,9 +37,7 @@ export class Loop {
         const started = Date.now();
         try {
           await this.tick(this.now());
-          this.runs++;
         } catch (err) {
-          this.failures++;
           this.log.error({ loop: this.name, err }, 'tick failed');
         }
         this.log.trace({ loop: this.name, ms: Date.now() - started }, 'tick');

@@ -63,14 +63,6 @@ export class TokenRepo {
       }[]
     ).map((r) => ({ id: r.id, team: r.team, name: r.name, role: r.role, createdAt: r.created_at }));
   }
-
-  revoke(id: string, now: Date): boolean {
-    return (
-      this.db
-        .prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-        .run(now.toISOString(), id).changes > 0
-    );
-  }
 }
 
 /** Idempotency keys per team, kept for a window: a retried submission returns the job it created. */
