@@ -132,7 +132,16 @@ function packCycle(jobs: Job[], nodes: Node[]) {
 }
 
 const planCost = (actions: Action[]) =>
-  actions.reduce((s, a) => s + (a.kind === 'launch' || a.kind === 'assign' ? a.expectedCostUsd : 0), 0);
+  actions.reduce(
+    (s, a) =>
+      s +
+      (a.kind === 'launch'
+        ? a.jobs.reduce((t, j) => t + j.expectedCostUsd, 0)
+        : a.kind === 'assign'
+          ? a.expectedCostUsd
+          : 0),
+    0,
+  );
 
 function time<T>(fn: () => T): { ms: number; value: T } {
   const t0 = performance.now();
@@ -173,16 +182,23 @@ it('prices egress: egress-aware against egress-blind placement of jobs with remo
   const snapshot = { pending: jobs, dependencyStates: new Map(), nodes: [], offers };
   const aware = schedule(snapshot, now, { idleNodeSeconds: 60, cost });
   const blind = schedule(snapshot, now, { idleNodeSeconds: 60, cost: priceTimesHours });
-  // Both plans judged by the same yardstick: the cost model's expected cost, egress included.
+  // Both plans judged by the same yardstick: the cost model's expected cost of each job on the offer it got,
+  // egress in full, compute and interruption overhead at the job's share of the node's GPUs.
   const truth = (actions: Action[]) => {
     let total = 0;
     let egress = 0;
     for (const a of actions) {
       if (a.kind !== 'launch') continue;
-      const job = jobs.find((j) => j.id === a.jobId)!;
-      const b = expectedCost(job.spec, a.offer, a.count, ctx);
-      total += b.totalUsd;
-      egress += b.egressUsd;
+      const offerOf = new Map(a.nodes.map((n) => [n.launchId, n.offer]));
+      for (const p of a.jobs) {
+        const job = jobs.find((j) => j.id === p.jobId)!;
+        const first = p.units[0]!.where;
+        const offer = offerOf.get(first.kind === 'launch' ? first.launchId : '')!;
+        const b = expectedCost(job.spec, offer, p.units.length, ctx);
+        const share = Math.min(1, (job.spec.resources.gpu.count ?? 1) / offer.gpu.count);
+        total += b.egressUsd + (b.totalUsd - b.egressUsd) * share;
+        egress += b.egressUsd;
+      }
     }
     return { total, egress };
   };

@@ -1,24 +1,35 @@
-// The first scheduler: pure. Given a snapshot of jobs, nodes and offers and the time, it returns a Plan —
-// what to release from hold, hold, fail, launch, assign and terminate — and, for every job it could not
-// place, the reasons. It never calls a cloud, the store or the clock; the scheduler service applies it.
+// The scheduler's core: pure. Given a snapshot of jobs, nodes and offers and the time, it returns a Plan —
+// what to release from hold, hold, fail, place and terminate — and, for every job it could not place, the
+// reasons. It never calls a cloud, the store or the clock; the scheduler service applies the plan.
 //
-// Placement here is deliberately simple (the cheapest feasible offer, one node per job, reuse of an idle
-// node when it is cheaper); the placement engine replaces `placeJob` behind the same Plan.
+// Steps: dependencies decide who may be placed; fair share orders them; the packer (placement/pack.ts) puts
+// every unit into a free slot of a running node or onto new nodes, several jobs sharing a node when that is
+// cheaper; idle nodes past their time are released.
 
 import { nodesNeeded } from './jobspec.js';
 import type { Job, JobState, NodeRecord, Offer } from './model.js';
-import { poolKey } from './model.js';
-import type { CostFn } from './placement/cost-fn.js';
+import type { CostFn, PriceQuote } from './placement/cost-fn.js';
 import { type FairShare, fairQueue } from './placement/fair-share.js';
-import { firstRefusal } from './placement/filters/index.js';
-import { OfferIndex } from './placement/offer-index.js';
-import { REASON_TEXT, Reason, type ReasonCode } from './placement/reasons.js';
+import { firstRefusal, HOST_FILTERS } from './placement/filters/index.js';
+import {
+  costGroupOf,
+  type PackNode,
+  type PackRequest,
+  type PackResult,
+  type PackTarget,
+  pack,
+  requestFromJob,
+} from './placement/pack.js';
+import type { ReasonCode } from './placement/reasons.js';
+import { heldInventory, type NodeGpus, type SlotAssignment } from './placement/slices.js';
 
 export interface SnapshotNode extends NodeRecord {
   /** Jobs that hold this node now (scheduled … migrating). */
   jobIds: string[];
   /** Its pool's availability (interruption rate), when the pool is still offered. */
   availability?: Offer['availability'];
+  /** Its GPUs and who holds them. Absent: all free when no job holds the node, else all taken. */
+  inventory?: NodeGpus;
 }
 
 export interface Snapshot {
@@ -39,12 +50,37 @@ export interface SchedulePolicy {
   cost: CostFn;
 }
 
+/** Where one unit of a job (a gang member, a replica) goes, and which slot of that node it holds. */
+export interface UnitPlacement {
+  unit: number;
+  /** A running node, or a node this plan launches (its `launchId` in the same action). */
+  where: { kind: 'node'; nodeId: string } | { kind: 'launch'; launchId: string };
+  slot: SlotAssignment;
+}
+
+export interface JobPlacement {
+  jobId: string;
+  units: UnitPlacement[];
+  /** The job's part of the plan's cost (its slots on running nodes, its GPU share of new nodes). */
+  expectedCostUsd: number;
+}
+
+export interface NewNode {
+  launchId: string;
+  offer: Offer;
+}
+
 export type Action =
   | { kind: 'release'; jobId: string; reason: string }
   | { kind: 'hold'; jobId: string; reason: string }
   | { kind: 'fail'; jobId: string; reason: string }
-  | { kind: 'launch'; jobId: string; offer: Offer; count: number; expectedCostUsd: number }
-  | { kind: 'assign'; jobId: string; nodeId: string; expectedCostUsd: number }
+  /**
+   * New nodes and the jobs that go (partly) onto them, all or nothing: a gang's members and the jobs that
+   * share a new node stand or fall together, since a launch that fails leaves them all without capacity.
+   */
+  | { kind: 'launch'; nodes: NewNode[]; jobs: JobPlacement[] }
+  /** A job whose every unit fits in free slots of running nodes. */
+  | ({ kind: 'assign' } & JobPlacement)
   | { kind: 'terminate'; nodeId: string; reason: string };
 
 export interface Unplaced {
@@ -60,9 +96,17 @@ export interface Plan {
   unplaced: Unplaced[];
 }
 
+/**
+ * What fair share charges a team for a job it places within this tick, before the packer prices it: GPU-hours
+ * at a reference price. Only the order among teams depends on it (the order in which jobs compete for free slots
+ * on running nodes), so a round figure serves; spend from earlier ticks is counted at its real cost.
+ */
+const FAIR_SHARE_USD_PER_GPU_HOUR = 2;
+
+type SchedNode = PackNode & { record: SnapshotNode };
+
 export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy): Plan {
   const actions: Action[] = [];
-  const unplaced: Unplaced[] = [];
   const placeable: Job[] = [];
 
   for (const job of snapshot.pending) {
@@ -77,47 +121,63 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     }
   }
 
-  // Higher priority first; within a priority the team furthest below its fair share; then first come,
-  // first served (ids break ties, so that plans are reproducible).
-  const queue = fairQueue(placeable, snapshot.fairShare);
-
-  const idle = snapshot.nodes.filter((n) => n.state === 'ready' && n.jobIds.length === 0);
-  const taken = new Set<string>();
-  const verdicts = new Map<string, ShapeVerdict>();
-  const index = new OfferIndex(snapshot.offers);
-  for (const job of queue.order) {
-    const key = shapeKey(job);
-    let verdict = verdicts.get(key);
-    if (!verdict) {
-      verdict = bestOffer(job, index, now, policy.cost);
-      verdicts.set(key, verdict);
+  const jobs = new Map(placeable.map((j) => [j.id, j]));
+  const nodes: SchedNode[] = snapshot.nodes
+    .filter((n) => n.state === 'provisioning' || n.state === 'ready')
+    .map((n) => ({
+      id: n.id,
+      cloud: n.cloud,
+      region: n.region,
+      zone: n.zone,
+      inventory: n.inventory ?? heldInventory(n.gpu, n.jobIds, []),
+      record: n,
+    }));
+  // The packer keeps this order among requests of equal priority and size: fair share, then FIFO.
+  const requests = fairOrder(placeable, snapshot.fairShare).map((j) => requestFromJob(j, groupOf(j)));
+  // The packer asks refuse() and then cost() of each group and target: the quote is computed once.
+  const quotes = new Map<PackTarget<SchedNode>, Map<string, PriceQuote>>();
+  const quote = (r: PackRequest, t: PackTarget<SchedNode>): PriceQuote => {
+    const byGroup = quotes.get(t) ?? new Map<string, PriceQuote>();
+    quotes.set(t, byGroup);
+    let q = byGroup.get(r.group!);
+    if (!q) {
+      const job = jobs.get(r.id)!;
+      q = policy.cost(job, capacityOf(t), nodesNeeded(job.spec), now);
+      byGroup.set(r.group!, q);
     }
-    const choice = placeJob(job, verdict, idle, taken, now, policy.cost);
-    if (choice.kind === 'none') {
-      unplaced.push({ jobId: job.id, reasons: choice.reasons, message: unplacedMessage(choice.reasons) });
-    } else if (choice.kind === 'node') {
-      queue.charge(job, choice.cost);
-      taken.add(choice.nodeId);
-      actions.push({ kind: 'assign', jobId: job.id, nodeId: choice.nodeId, expectedCostUsd: choice.cost });
-    } else {
-      queue.charge(job, choice.cost);
-      actions.push({
-        kind: 'launch',
-        jobId: job.id,
-        offer: choice.offer,
-        count: nodesNeeded(job.spec),
-        expectedCostUsd: choice.cost,
-      });
-    }
-  }
+    return q;
+  };
+  const queued = new Map<string, number>();
+  for (const r of requests) queued.set(r.group!, (queued.get(r.group!) ?? 0) + r.units);
+  const result =
+    placeable.length === 0
+      ? null
+      : pack<PackRequest, SchedNode>({
+          requests,
+          nodes,
+          offers: snapshot.offers,
+          cost: (r, t) => unitCost(jobs.get(r.id)!, t, quote(r, t), queued.get(r.group!) ?? 1),
+          // The cost model refuses too (a deadline it cannot meet, the other market under Uniform Progress).
+          refuse: (r, t) =>
+            firstRefusal(jobs.get(r.id)!.spec, capacityOf(t), now, HOST_FILTERS) ??
+            quote(r, t).refusal ??
+            null,
+        });
+  if (result) actions.push(...placements(result));
 
-  for (const node of idle) {
-    if (taken.has(node.id)) continue;
+  const busy = new Set(result ? [...result.inventories.keys()] : []);
+  for (const node of snapshot.nodes) {
+    if (node.state !== 'ready' || node.jobIds.length > 0 || busy.has(node.id)) continue;
     const idleFor = (now.getTime() - Date.parse(node.lastBusyAt)) / 1000;
     if (idleFor >= policy.idleNodeSeconds) {
       actions.push({ kind: 'terminate', nodeId: node.id, reason: `idle for ${Math.round(idleFor)} s` });
     }
   }
+  const unplaced = (result?.unplaced ?? []).map((u) => ({
+    jobId: u.requestId,
+    reasons: u.reasons as Unplaced['reasons'],
+    message: u.message,
+  }));
   return { actions, unplaced };
 }
 
@@ -136,104 +196,95 @@ function dependencyVerdict(job: Job, states: Snapshot['dependencyStates']): DepV
   return waiting.length > 0 ? { kind: 'wait', reason: `waiting for ${waiting.join(', ')}` } : { kind: 'ok' };
 }
 
-type Choice =
-  | { kind: 'offer'; offer: Offer; cost: number }
-  | { kind: 'node'; nodeId: string; cost: number }
-  | { kind: 'none'; reasons: Partial<Record<ReasonCode, number>> };
-
-/** The cheapest feasible offer for one shape of request, and why the others were refused. */
-interface ShapeVerdict {
-  best: Offer | null;
-  /** Its expected cost for a job of this shape. */
-  cost: number;
-  reasons: Partial<Record<ReasonCode, number>>;
+/** Higher priority first; within a priority the team furthest below its fair share; then first come first served. */
+function fairOrder(jobs: readonly Job[], share: FairShare | undefined): Job[] {
+  const queue = fairQueue(jobs, share);
+  const out: Job[] = [];
+  for (const job of queue.order) {
+    out.push(job);
+    const g = job.spec.resources.gpu;
+    const gpuHours =
+      (g.count ?? g.fraction ?? 1) * nodesNeeded(job.spec) * (job.spec.runtime?.estimateHours ?? 1);
+    queue.charge(job, gpuHours * FAIR_SHARE_USD_PER_GPU_HOUR);
+  }
+  return out;
 }
 
 /**
- * What decides feasibility and the ranking of offers: two jobs with the same key get the same best offer
- * (offers are not used up within a tick, and cost scales every offer alike by nodes × hours). Queues are
- * full of jobs of a few shapes, so this turns jobs × offers into shapes × offers.
+ * The packer asks once per group: jobs that the cost function and the filters cannot tell apart. The deadline
+ * policy also reads when the job was submitted (its straight line from submit to deadline).
  */
-function shapeKey(job: Job): string {
-  // Everything in the spec that a filter or the cost function may read; names, images and labels not.
-  const s = job.spec;
-  return JSON.stringify([
-    s.kind,
-    s.resources,
-    s.replicas,
-    s.constraints,
-    s.market,
-    s.runtime,
-    s.data,
-    s.checkpoint,
-    s.deadline,
-  ]);
+function groupOf(job: Job): string {
+  const base = costGroupOf(job.spec);
+  return job.spec.deadline ? `${base}|${job.spec.deadline}|${job.submittedAt}` : base;
 }
 
-function bestOffer(job: Job, index: OfferIndex, now: Date, cost: CostFn): ShapeVerdict {
-  const offers = index.candidates(job.spec.resources.gpu.models);
-  const reasons: Partial<Record<ReasonCode, number>> = {};
-  // Offers of models the job does not accept are not scanned; they count as what the scan would say.
-  const otherModels = index.all.length - offers.length;
-  if (otherModels > 0) reasons[Reason.GPU_MODEL] = otherModels;
-  const count = nodesNeeded(job.spec);
-  let best: Offer | null = null;
-  let bestCost = Number.POSITIVE_INFINITY;
-  let bestKey = '';
-  for (const offer of offers) {
-    const filtered = firstRefusal(job.spec, offer, now);
-    const quote = filtered ? null : cost(job, offer, count, now);
-    const refusal = filtered ?? quote?.refusal;
-    if (refusal || !quote) {
-      const r = refusal as ReasonCode;
-      reasons[r] = (reasons[r] ?? 0) + 1;
+function capacityOf(t: PackTarget<SchedNode>) {
+  return t.kind === 'offer' ? t.offer : t.node.record;
+}
+
+/**
+ * Expected cost of one unit. On an offer: the job's expected cost on that many nodes of it, per node (a gang's
+ * interruption risk grows with its size); the packer shares a new node's cost among the units it takes.
+ *
+ * On a running node that others hold: that, scaled to the unit's share of the node's GPUs — the node runs for
+ * its other jobs anyway. On an idle node, the unit is what keeps the node from being released, so it pays the
+ * whole node, shared only with the units of its kind queued now that the node could also take (as the packer
+ * shares a new node): one small job does not keep a large idle node alive cheaply.
+ */
+function unitCost(job: Job, t: PackTarget<SchedNode>, quote: PriceQuote, queuedUnits: number): number {
+  if (quote.refusal) return Number.POSITIVE_INFINITY;
+  const perUnit = quote.totalUsd / nodesNeeded(job.spec);
+  if (t.kind === 'offer') return perUnit;
+  const g = job.spec.resources.gpu;
+  const gpus = Math.max(1, t.node.inventory.gpus.length);
+  const share = (g.count ?? g.fraction ?? 1) / gpus;
+  if (t.node.record.jobIds.length > 0) return perUnit * share;
+  const fit = Math.max(1, Math.floor(1 / share));
+  return perUnit * Math.max(share, 1 / Math.min(fit, queuedUnits));
+}
+
+/** The packer's answer as plan actions: launches grouped with every job that touches them, then assignments. */
+function placements(result: PackResult): Action[] {
+  // Union-find over launches: a job with units on several new nodes ties them into one all-or-nothing action.
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    const p = parent.get(x) ?? x;
+    if (p === x) return x;
+    const root = find(p);
+    parent.set(x, root);
+    return root;
+  };
+  const placed = result.assignments.map((a) => ({
+    placement: {
+      jobId: a.requestId,
+      expectedCostUsd: a.cost,
+      units: a.units.map((u) => ({ unit: u.unit, where: u.where, slot: u.slot })),
+    } satisfies JobPlacement,
+    launchIds: a.units.flatMap((u) => (u.where.kind === 'launch' ? [u.where.launchId] : [])),
+  }));
+  for (const { launchIds } of placed) {
+    for (const id of launchIds.slice(1)) parent.set(find(id), find(launchIds[0]!));
+  }
+  const assigns: Action[] = [];
+  const jobsOf = new Map<string, JobPlacement[]>();
+  for (const { placement, launchIds } of placed) {
+    if (launchIds.length === 0) {
+      assigns.push({ kind: 'assign', ...placement });
       continue;
     }
-    const c = quote.totalUsd;
-    // Cheaper wins; on a tie the pool key decides, so that plans are reproducible.
-    if (c < bestCost || (c === bestCost && poolKey(offer) < bestKey)) {
-      best = offer;
-      bestCost = c;
-      bestKey = poolKey(offer);
-    }
+    const root = find(launchIds[0]!);
+    jobsOf.set(root, [...(jobsOf.get(root) ?? []), placement]);
   }
-  if (index.all.length === 0) reasons[Reason.NO_OFFERS] = 1;
-  return { best, cost: bestCost, reasons };
-}
-
-function placeJob(
-  job: Job,
-  verdict: ShapeVerdict,
-  idle: SnapshotNode[],
-  taken: Set<string>,
-  now: Date,
-  cost: CostFn,
-): Choice {
-  const count = nodesNeeded(job.spec);
-  let best: Choice | null = verdict.best ? { kind: 'offer', offer: verdict.best, cost: verdict.cost } : null;
-  // An idle node is already booted and paid for; it wins a tie with a launch. Only single-node jobs
-  // reuse one (a gang launches together).
-  if (count === 1) {
-    for (const node of idle) {
-      if (taken.has(node.id) || firstRefusal(job.spec, node, now)) continue;
-      const quote = cost(job, node, 1, now);
-      if (quote.refusal) continue;
-      const c = quote.totalUsd;
-      if (!best || c < costOf(best) || (c === costOf(best) && best.kind === 'offer')) {
-        best = { kind: 'node', nodeId: node.id, cost: c };
-      }
-    }
+  const groups = new Map<string, NewNode[]>();
+  for (const l of result.launches) {
+    const root = find(l.launchId);
+    groups.set(root, [...(groups.get(root) ?? []), { launchId: l.launchId, offer: l.offer }]);
   }
-  return best ?? { kind: 'none', reasons: verdict.reasons };
-}
-
-function costOf(c: Choice): number {
-  return c.kind === 'none' ? Number.POSITIVE_INFINITY : c.cost;
-}
-
-function unplacedMessage(reasons: Partial<Record<ReasonCode, number>>): string {
-  const parts = (Object.entries(reasons) as [ReasonCode, number][])
-    .sort((a, b) => b[1] - a[1])
-    .map(([code, n]) => `${code} ×${n} (${REASON_TEXT[code]})`);
-  return `no capacity fits: ${parts.join('; ')}`;
+  const launches: Action[] = [...groups].map(([root, nodes]) => ({
+    kind: 'launch',
+    nodes,
+    jobs: jobsOf.get(root) ?? [],
+  }));
+  return [...assigns, ...launches];
 }

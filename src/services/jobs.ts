@@ -7,7 +7,7 @@ import { isTerminalJobState } from '../core/lifecycle.js';
 import { type Job, queuedJob } from '../core/model.js';
 import type { Issue } from '../core/validate.js';
 import type { Store } from '../store/store.js';
-import { type Providers, runCost } from './billing.js';
+import { jobRunCost, type Providers } from './billing.js';
 import type { Provisioner } from './provisioner.js';
 
 /** Who is asking: the token's team is authoritative; an admin acts for any team. */
@@ -108,7 +108,6 @@ export class JobService {
       throw new ApiError(409, 'conflict', `job ${id} is already ${job.state}`);
     const cancelled = this.store.tx(() => {
       const current = this.store.jobs.get(id)!;
-      const nodes = current.nodeIds.map((n) => this.store.nodes.get(n)).filter((n) => n !== null);
       return this.store.jobs.transition(
         id,
         'cancelled',
@@ -116,13 +115,15 @@ export class JobService {
         now,
         {
           finishedAt: now.toISOString(),
-          addCostUsd: current.state === 'running' ? runCost(this.providers, current, nodes, now) : 0,
+          addCostUsd: current.state === 'running' ? jobRunCost(this.store, this.providers, current, now) : 0,
         },
       );
     });
     // Capacity that only this job used is released now rather than after the idle timeout; the cloud
     // call runs in the background (deleting a VM can take minutes), the node shows `terminating` meanwhile.
+    // A node other jobs still share stays.
     for (const nodeId of cancelled.nodeIds) {
+      if (this.store.jobs.onNode(nodeId).length > 0) continue;
       this.provisioner.start(() => this.provisioner.terminate(nodeId, `job ${id} cancelled`, now));
     }
     return cancelled;

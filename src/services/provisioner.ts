@@ -9,6 +9,7 @@ import { isCloudError } from '../clouds/errors.js';
 import type { CapacityProvider } from '../clouds/ports.js';
 import type { NodeRecord, Offer } from '../core/model.js';
 import { poolKey } from '../core/model.js';
+import type { JobPlacement, NewNode, UnitPlacement } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import { nodeCost, type Providers, providerOf } from './billing.js';
 
@@ -49,106 +50,141 @@ export class Provisioner {
     while (this.calls.size > 0) await Promise.allSettled([...this.calls]);
   }
 
-  async launchForJob(
-    jobId: string,
-    offer: Offer,
-    count: number,
-    expectedCostUsd: number,
-    now: Date,
-  ): Promise<void> {
-    const provider = this.providerFor(offer);
+  /**
+   * Places jobs on free slots of running nodes: the reservation is all there is to it (the nodes are paid for
+   * and booted, or booting), so it is one transaction and no cloud call.
+   */
+  assign(p: JobPlacement, now: Date): void {
+    this.store.tx(() => this.reserve(p, (u) => (u.where.kind === 'node' ? u.where.nodeId : ''), now));
+    this.store.jobs.transition(p.jobId, 'provisioning', 'free slots on running nodes', now);
+  }
+
+  /**
+   * Launches new nodes for the jobs that go onto them, all or nothing: a gang needs all its members, and the
+   * jobs sharing a new node need that node.
+   */
+  async launch(group: { nodes: NewNode[]; jobs: JobPlacement[] }, now: Date): Promise<void> {
     const at = now.toISOString();
-    const nodes: NodeRecord[] = Array.from({ length: count }, () => ({
-      id: `node-${randomUUID().slice(0, 8)}`,
-      cloud: offer.cloud,
-      provider: provider.name,
-      region: offer.region,
-      zone: offer.zone,
-      instanceType: offer.instanceType,
-      market: offer.market,
-      gpu: offer.gpu,
-      pricePerHour: offer.pricePerHour,
-      state: 'provisioning',
-      providerId: null,
-      createdAt: at,
-      readyAt: null,
-      lastBusyAt: at,
-      terminatedAt: null,
-      interruptedAt: null,
-      costUsd: 0,
-    }));
-    const ids = nodes.map((n) => n.id);
-    const where = `${offer.cloud}/${offer.region}/${offer.zone ?? '-'} ${offer.instanceType} ${offer.market} $${offer.pricePerHour}/h`;
+    const fresh = new Map(
+      group.nodes.map((n) => [
+        n.launchId,
+        { offer: n.offer, record: newNode(n.offer, this.providerFor(n.offer), at) },
+      ]),
+    );
+    const nodeIdOf = (u: UnitPlacement) =>
+      u.where.kind === 'node' ? u.where.nodeId : (fresh.get(u.where.launchId)?.record.id ?? '');
     this.store.tx(() => {
-      for (const n of nodes) this.store.nodes.insert(n);
-      this.store.jobs.transition(jobId, 'scheduled', `placed on ${where}`, now, {
-        nodeIds: ids,
-        expectedCostUsd,
-      });
+      for (const { record } of fresh.values()) this.store.nodes.insert(record);
+      for (const p of group.jobs) this.reserve(p, nodeIdOf, now);
     });
+    const launches = [...fresh.values()];
+    const ids = launches.map((l) => l.record.id);
+    const jobIds = group.jobs.map((p) => p.jobId);
     for (const id of ids) this.inFlight.add(id);
     try {
       const launched = await Promise.allSettled(
-        nodes.map((n) =>
-          provider.launch({ nodeId: n.id, offer, tags: { 'gpusched-node': n.id, 'gpusched-job': jobId } }),
+        launches.map(({ offer, record }) =>
+          this.providerFor(offer).launch({
+            nodeId: record.id,
+            offer,
+            tags: { 'gpusched-node': record.id, 'gpusched-job': jobIds[0] ?? '' },
+          }),
         ),
       );
-      const failure = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure) {
-        await this.rollback(jobId, nodes, launched, offer, failure.reason, now);
+      const failure = launched.findIndex((r) => r.status === 'rejected');
+      if (failure >= 0) {
+        await this.rollback(group.jobs, launches, launched, failure, now);
         return;
       }
       this.store.tx(() => {
         launched.forEach((r, i) => {
           if (r.status === 'fulfilled') this.store.nodes.update(ids[i]!, { providerId: r.value.providerId });
         });
-        const job = this.store.jobs.get(jobId);
-        // The job may have been cancelled while the cloud answered; then the nodes are released below.
-        if (job?.state === 'scheduled')
-          this.store.jobs.transition(jobId, 'provisioning', 'capacity launched', now);
+        // A job may have been cancelled while the cloud answered; its node is then released below.
+        for (const id of jobIds) {
+          if (this.store.jobs.get(id)?.state === 'scheduled')
+            this.store.jobs.transition(id, 'provisioning', 'capacity launched', now);
+        }
       });
-      this.log.info({ jobId, nodeIds: ids, pool: poolKey(offer) }, 'launched');
-      if (this.store.jobs.get(jobId)?.state !== 'provisioning') {
-        // Cancelled mid-launch: the node rows may be closed already, the instances are not.
-        for (const r of launched) if (r.status === 'fulfilled') await provider.terminate(r.value.providerId);
-        for (const id of ids) await this.terminate(id, 'job no longer wants it', now);
+      this.log.info({ jobIds, nodeIds: ids, pools: launches.map((l) => poolKey(l.offer)) }, 'launched');
+      const held = new Set(this.store.slots.forJobs(jobIds).map((s) => s.nodeId));
+      for (const id of ids) {
+        if (held.has(id)) continue;
+        this.inFlight.delete(id);
+        await this.terminate(id, 'no job wants it any more', now);
       }
     } finally {
       for (const id of ids) this.inFlight.delete(id);
     }
   }
 
+  /** The reserve step: the job scheduled onto its nodes and each unit's slot recorded, in the caller's transaction. */
+  private reserve(p: JobPlacement, nodeIdOf: (u: UnitPlacement) => string, now: Date): void {
+    const job = this.store.jobs.get(p.jobId);
+    if (!job) throw new Error(`job ${p.jobId} not found`);
+    const nodeIds = [...new Set(p.units.map(nodeIdOf))];
+    const first = this.store.nodes.get(nodeIds[0] ?? '');
+    const where = first
+      ? `${first.cloud}/${first.region}/${first.zone ?? '-'} ${first.instanceType} ${first.market} $${first.pricePerHour}/h`
+      : 'its nodes';
+    this.store.jobs.transition(p.jobId, 'scheduled', `placed on ${where}`, now, {
+      nodeIds,
+      expectedCostUsd: p.expectedCostUsd,
+    });
+    for (const u of p.units) {
+      const nodeId = nodeIdOf(u);
+      this.store.slots.put({
+        jobId: job.id,
+        unit: u.unit,
+        nodeId,
+        team: job.team,
+        slot: u.slot,
+        assignedAt: now.toISOString(),
+      });
+      this.store.nodes.update(nodeId, { lastBusyAt: now.toISOString() });
+    }
+  }
+
   private async rollback(
-    jobId: string,
-    nodes: NodeRecord[],
+    jobs: JobPlacement[],
+    launches: { offer: Offer; record: NodeRecord }[],
     launched: PromiseSettledResult<{ providerId: string }>[],
-    offer: Offer,
-    error: unknown,
+    failed: number,
     now: Date,
   ): Promise<void> {
+    const error = (launched[failed] as PromiseRejectedResult).reason as unknown;
     const kind = isCloudError(error) ? error.kind : 'Transient';
     const message = error instanceof Error ? error.message : String(error);
-    // A gang is all or nothing: instances that did start are given back.
-    for (const r of launched) {
-      if (r.status === 'fulfilled')
-        await this.providerFor(offer)
-          .terminate(r.value.providerId)
-          .catch(() => undefined);
-    }
+    // All or nothing: instances that did start are given back.
+    await Promise.all(
+      launched.map((r, i) =>
+        r.status === 'fulfilled'
+          ? this.providerFor(launches[i]!.offer)
+              .terminate(r.value.providerId)
+              .catch(() => undefined)
+          : undefined,
+      ),
+    );
     const until = new Date(now.getTime() + this.opts.launchFailureBlockSeconds * 1000).toISOString();
+    const pools = [
+      ...new Set(launches.filter((_, i) => launched[i]!.status === 'rejected').map((l) => poolKey(l.offer))),
+    ];
     this.store.tx(() => {
-      for (const n of nodes)
-        this.store.nodes.transition(n.id, 'terminated', { terminatedAt: now.toISOString() });
-      this.store.offers.blockPool(poolKey(offer), until, `launch failed: ${kind}`);
-      const job = this.store.jobs.get(jobId);
-      if (job?.state === 'scheduled') {
-        this.store.jobs.transition(jobId, 'queued', `launch failed (${kind}): ${message}`, now, {
+      for (const { record } of launches)
+        this.store.nodes.transition(record.id, 'terminated', { terminatedAt: now.toISOString() });
+      for (const pool of pools) this.store.offers.blockPool(pool, until, `launch failed: ${kind}`);
+      for (const p of jobs) {
+        if (this.store.jobs.get(p.jobId)?.state !== 'scheduled') continue;
+        this.store.jobs.transition(p.jobId, 'queued', `launch failed (${kind}): ${message}`, now, {
           nodeIds: [],
           expectedCostUsd: null,
         });
       }
     });
-    this.log.warn({ jobId, pool: poolKey(offer), kind, err: message }, 'launch failed; rolled back');
+    this.log.warn(
+      { jobIds: jobs.map((p) => p.jobId), pools, kind, err: message },
+      'launch failed; rolled back',
+    );
   }
 
   /**
@@ -178,4 +214,26 @@ export class Provisioner {
     this.leaks.add(key);
     this.start(() => provider.terminate(providerId).finally(() => this.leaks.delete(key)));
   }
+}
+
+function newNode(offer: Offer, provider: CapacityProvider, at: string): NodeRecord {
+  return {
+    id: `node-${randomUUID().slice(0, 8)}`,
+    cloud: offer.cloud,
+    provider: provider.name,
+    region: offer.region,
+    zone: offer.zone,
+    instanceType: offer.instanceType,
+    market: offer.market,
+    gpu: offer.gpu,
+    pricePerHour: offer.pricePerHour,
+    state: 'provisioning',
+    providerId: null,
+    createdAt: at,
+    readyAt: null,
+    lastBusyAt: at,
+    terminatedAt: null,
+    interruptedAt: null,
+    costUsd: 0,
+  };
 }

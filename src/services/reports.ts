@@ -2,11 +2,10 @@
 // reclaim notice came, the node is gone. In-process simulation and (later) the agent API both call
 // these, so there is one code path for what happens on a node.
 import type { Logger } from 'pino';
-import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
 import type { Job } from '../core/model.js';
 import { poolKey } from '../core/model.js';
 import type { Store } from '../store/store.js';
-import { nodeCost, type Providers, runCost } from './billing.js';
+import { jobRunCost, nodeCost, type Providers } from './billing.js';
 
 export interface ReportsOptions {
   /** How long a pool stays blocked after one of its nodes was interrupted. */
@@ -90,12 +89,11 @@ export class Reports {
   }
 
   jobsOn(nodeId: string): Job[] {
-    return this.store.jobs.inStates(JOB_STATES_ON_NODES).filter((j) => j.nodeIds.includes(nodeId));
+    return this.store.jobs.onNode(nodeId);
   }
 
   private currentRunCost(job: Job, now: Date): number {
-    const nodes = job.nodeIds.map((id) => this.store.nodes.get(id)).filter((n) => n !== null);
-    return runCost(this.providers, job, nodes, now);
+    return jobRunCost(this.store, this.providers, job, now);
   }
 
   private mustGet(jobId: string): Job {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
 import { type JobState, poolKey } from '../core/model.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
+import { heldInventory } from '../core/placement/slices.js';
 import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
@@ -38,11 +39,16 @@ export class Scheduler {
     // A node is judged by its pool's current interruption rate, as a new node from that pool would be;
     // a block on the pool stops new launches there, not the use of a node already running.
     const byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
-    const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => ({
-      ...n,
-      jobIds: active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id),
-      ...(byPool.has(poolKey(n)) ? { availability: byPool.get(poolKey(n)) } : {}),
-    }));
+    const slots = this.store.slots.byNode();
+    const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => {
+      const jobIds = active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id);
+      return {
+        ...n,
+        jobIds,
+        inventory: heldInventory(n.gpu, jobIds, slots.get(n.id) ?? []),
+        ...(byPool.has(poolKey(n)) ? { availability: byPool.get(poolKey(n)) } : {}),
+      };
+    });
     const since = new Date(now.getTime() - this.opts.fairShareWindowHours * 3_600_000).toISOString();
     return {
       pending,
@@ -76,20 +82,11 @@ export class Scheduler {
             this.store.jobs.transition(a.jobId, 'failed', a.reason, now, { finishedAt: now.toISOString() });
             break;
           case 'assign':
-            this.store.tx(() => {
-              this.store.jobs.transition(a.jobId, 'scheduled', `reusing idle node ${a.nodeId}`, now, {
-                nodeIds: [a.nodeId],
-                expectedCostUsd: a.expectedCostUsd,
-              });
-              this.store.jobs.transition(a.jobId, 'provisioning', 'node already running', now);
-              this.store.nodes.update(a.nodeId, { lastBusyAt: now.toISOString() });
-            });
+            this.provisioner.assign(a, now);
             break;
           // Cloud calls run in the background; their reserve step is done before start() returns.
           case 'launch':
-            this.provisioner.start(() =>
-              this.provisioner.launchForJob(a.jobId, a.offer, a.count, a.expectedCostUsd, now),
-            );
+            this.provisioner.start(() => this.provisioner.launch(a, now));
             break;
           case 'terminate':
             this.provisioner.start(() => this.provisioner.terminate(a.nodeId, a.reason, now));

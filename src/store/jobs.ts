@@ -2,7 +2,7 @@
 // its event in one transaction and refuses moves the lifecycle does not allow.
 
 import type { JobSpec } from '../core/jobspec.js';
-import { jobTransition } from '../core/lifecycle.js';
+import { JOB_STATES_ON_NODES, jobTransition } from '../core/lifecycle.js';
 import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
 import type { Db } from './db.js';
 
@@ -149,6 +149,11 @@ export class JobRepo {
    * Each team's spend on jobs active since `since` (finished after it, or not finished): accrued cost of
    * finished runs. The measure behind fair share; runs in progress count once they end.
    */
+  /** Jobs that hold the node now. */
+  onNode(nodeId: string): Job[] {
+    return this.inStates(JOB_STATES_ON_NODES).filter((j) => j.nodeIds.includes(nodeId));
+  }
+
   spendByTeamSince(since: string): Map<string, number> {
     const rows = this.db
       .prepare(
@@ -185,6 +190,8 @@ export class JobRepo {
       const event = jobTransition(job, to, reason, now);
       this.applyPatch(id, { ...patch }, { state: to, reason, updatedAt: event.at });
       this.addEvent(event);
+      // A job that leaves its nodes gives its slots back in the same transaction, so no slot outlives its job.
+      if (!JOB_STATES_ON_NODES.includes(to)) this.db.prepare('DELETE FROM slots WHERE job_id = ?').run(id);
       return this.get(id)!;
     })();
   }

@@ -3,12 +3,14 @@ import { type Db, migrate, openDb } from './db.js';
 import { JobRepo } from './jobs.js';
 import { NodeRepo } from './nodes.js';
 import { OfferRepo } from './offers.js';
+import { SlotRepo } from './slots.js';
 import { IdempotencyRepo, TokenRepo } from './tokens.js';
 
 export class Store {
   readonly jobs: JobRepo;
   readonly nodes: NodeRepo;
   readonly offers: OfferRepo;
+  readonly slots: SlotRepo;
   readonly tokens: TokenRepo;
   readonly idempotency: IdempotencyRepo;
 
@@ -16,6 +18,7 @@ export class Store {
     this.jobs = new JobRepo(db);
     this.nodes = new NodeRepo(db);
     this.offers = new OfferRepo(db);
+    this.slots = new SlotRepo(db);
     this.tokens = new TokenRepo(db);
     this.idempotency = new IdempotencyRepo(db);
   }

@@ -16,9 +16,8 @@ const snap = (j: ReturnType<typeof job>, offers: ReturnType<typeof offer>[]): Sn
 });
 const chosen = (s: Snapshot, fn = cost) => {
   const a = schedule(s, T0, { idleNodeSeconds: 60, cost: fn }).actions[0];
-  return a?.kind === 'launch'
-    ? `${a.offer.cloud}:${a.offer.region}:${a.offer.gpu.model}:${a.offer.market}`
-    : a?.kind;
+  const o = a?.kind === 'launch' ? a.nodes[0]!.offer : null;
+  return o ? `${o.cloud}:${o.region}:${o.gpu.model}:${o.market}` : a?.kind;
 };
 
 const awsA100 = offer({

@@ -40,22 +40,20 @@ nodes:
 ${offers}`);
     expect(r.code, r.err).toBe(0);
     const p = JSON.parse(r.out);
-    expect(p.launches.map((l: { jobId: string; instanceType: string }) => [l.jobId, l.instanceType])).toEqual(
-      [
-        ['big#0', 'p4d.24xlarge'],
-        ['two#2', 'a2-highgpu-1g'],
-      ],
-    );
-    expect(p.reuses).toEqual([
-      { kind: 'assign', jobId: 'one#1', nodeId: 'idle-1', expectedCostUsd: expect.any(Number) },
+    expect(
+      p.launches.map((l: { jobIds: string[]; instanceType: string }) => [l.jobIds, l.instanceType]),
+    ).toEqual([
+      [['big#0'], 'p4d.24xlarge'],
+      [['two#2'], 'a2-highgpu-1g'],
+    ]);
+    const on = (jobId: string) => p.placements.find((x: { jobId: string }) => x.jobId === jobId);
+    expect(on('one#1').units).toEqual([
+      { unit: 0, where: { kind: 'node', nodeId: 'idle-1' }, slot: { kind: 'whole', gpuIndices: [0] } },
     ]);
     // Each is priced by the cost model (compute + interruption overhead on spot): at least price × hours.
-    expect(p.reuses[0].expectedCostUsd).toBeGreaterThan(1.2 * 3);
-    expect(p.launches[0].expectedCostUsd).toBeGreaterThan(9 * 2);
-    const sum = [...p.launches, ...p.reuses].reduce(
-      (t: number, a: { expectedCostUsd: number }) => t + a.expectedCostUsd,
-      0,
-    );
+    expect(on('one#1').expectedCostUsd).toBeGreaterThan(1.2 * 3);
+    expect(on('big#0').expectedCostUsd).toBeGreaterThan(9 * 2);
+    const sum = p.placements.reduce((t: number, a: { expectedCostUsd: number }) => t + a.expectedCostUsd, 0);
     expect(p.totalExpectedCostUsd).toBeCloseTo(sum, 3);
   });
 
@@ -99,8 +97,13 @@ ${offers}`);
     });
     expect(code).toBe(0);
     const p = JSON.parse(out);
-    expect(p.reuses.map((r: { jobId: string }) => r.jobId)).toEqual(['finetune#1']);
-    expect(p.launches.find((l: { jobId: string }) => l.jobId === 'pretrain#0').nodes).toBe(2);
-    expect(p.launches.find((l: { jobId: string }) => l.jobId === 'eval#2').market).toBe('on-demand');
+    const launchesOf = (jobId: string) =>
+      p.launches.filter((l: { jobIds: string[] }) => l.jobIds.includes(jobId));
+    expect(p.placements.find((x: { jobId: string }) => x.jobId === 'finetune#1').units[0].where).toEqual({
+      kind: 'node',
+      nodeId: 'node-a100',
+    });
+    expect(launchesOf('pretrain#0')).toHaveLength(2);
+    expect(launchesOf('eval#2')[0].market).toBe('on-demand');
   });
 });

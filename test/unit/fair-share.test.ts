@@ -51,15 +51,20 @@ describe('weighted fair share', () => {
       {
         pending: [j('heavy-job', 'heavy', 0), j('light-job', 'light', 60)],
         dependencyStates: new Map(),
-        nodes: [node({ id: 'idle' })],
-        offers: [offer({ pricePerHour: 11 })],
+        // One GPU: room for one of the two jobs.
+        nodes: [node({ id: 'idle', gpu: { model: 'A100', count: 1, memoryGiB: 40 }, pricePerHour: 1 })],
+        offers: [offer({ gpu: { model: 'A100', count: 1, memoryGiB: 40 }, pricePerHour: 1.1 })],
         fairShare: { usage: new Map([['heavy', 900]]), weights: {} },
       },
       T0,
       { idleNodeSeconds: 60, cost: priceTimesHours },
     );
     expect(plan.actions).toContainEqual(
-      expect.objectContaining({ kind: 'assign', jobId: 'light-job', nodeId: 'idle' }),
+      expect.objectContaining({
+        kind: 'assign',
+        jobId: 'light-job',
+        units: [expect.objectContaining({ where: { kind: 'node', nodeId: 'idle' } })],
+      }),
     );
   });
 });

@@ -16,7 +16,23 @@ describe('the first scheduler', () => {
     const dear = offer({ instanceType: 'p4de.24xlarge', pricePerHour: 12 });
     const plan = schedule(snap({ pending: [job()], offers: [dear, cheap] }), T0, policy);
     expect(plan.actions).toEqual([
-      { kind: 'launch', jobId: 'job-1', offer: cheap, count: 1, expectedCostUsd: 18 },
+      {
+        kind: 'launch',
+        nodes: [{ launchId: 'launch-1', offer: cheap }],
+        jobs: [
+          {
+            jobId: 'job-1',
+            expectedCostUsd: 18,
+            units: [
+              {
+                unit: 0,
+                where: { kind: 'launch', launchId: 'launch-1' },
+                slot: { kind: 'whole', gpuIndices: [0] },
+              },
+            ],
+          },
+        ],
+      },
     ]);
   });
 
@@ -61,9 +77,14 @@ describe('the first scheduler', () => {
   it('launches one node per gang member, all from one offer (one zone)', () => {
     const s = spec({ resources: { gpu: { count: 8 }, nodes: 4 } });
     const plan = schedule(snap({ pending: [job({ spec: s })], offers: [offer()] }), T0, policy);
-    expect(plan.actions).toEqual([
-      expect.objectContaining({ kind: 'launch', count: 4, expectedCostUsd: 80 }),
-    ]);
+    expect(plan.actions).toHaveLength(1);
+    const launch = plan.actions[0] as Extract<Action, { kind: 'launch' }>;
+    expect(launch.nodes.map((n) => n.offer)).toEqual([offer(), offer(), offer(), offer()]);
+    expect(launch.jobs).toEqual([expect.objectContaining({ jobId: 'job-1', expectedCostUsd: 80 })]);
+    const where = launch.jobs[0]!.units.map((u) =>
+      u.where.kind === 'launch' ? u.where.launchId : u.where.nodeId,
+    );
+    expect(new Set(where).size).toBe(4);
   });
 
   it('reuses an idle node when it is no dearer than a new one', () => {
@@ -74,15 +95,23 @@ describe('the first scheduler', () => {
       policy,
     );
     expect(plan.actions).toEqual([
-      { kind: 'assign', jobId: 'job-1', nodeId: 'node-idle', expectedCostUsd: 20 },
+      {
+        kind: 'assign',
+        jobId: 'job-1',
+        expectedCostUsd: 20,
+        units: [
+          { unit: 0, where: { kind: 'node', nodeId: 'node-idle' }, slot: { kind: 'whole', gpuIndices: [0] } },
+        ],
+      },
     ]);
   });
 
-  it('gives one idle node to one job only', () => {
+  it('gives a one-GPU idle node to one job only', () => {
     const a = job({ id: 'a' });
     const b = job({ id: 'b', submittedAt: at(1).toISOString() });
+    const small = { gpu: { model: 'A100', count: 1, memoryGiB: 40 }, pricePerHour: 1 };
     const plan = schedule(
-      snap({ pending: [a, b], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }),
+      snap({ pending: [a, b], nodes: [node(small)], offers: [offer({ ...small, pricePerHour: 1.1 })] }),
       T0,
       policy,
     );
@@ -92,8 +121,9 @@ describe('the first scheduler', () => {
   it('places higher priority first, then the earlier submission', () => {
     const low = job({ id: 'low', priority: 10 });
     const high = job({ id: 'high', priority: 90, submittedAt: at(5).toISOString() });
+    const small = { gpu: { model: 'A100', count: 1, memoryGiB: 40 }, pricePerHour: 1 };
     const plan = schedule(
-      snap({ pending: [low, high], nodes: [node()], offers: [offer({ pricePerHour: 11 })] }),
+      snap({ pending: [low, high], nodes: [node(small)], offers: [offer({ ...small, pricePerHour: 1.1 })] }),
       T0,
       policy,
     );
@@ -169,7 +199,7 @@ describe('the offer index', () => {
       T0,
       policy,
     );
-    expect(plan.actions[0]).toMatchObject({ kind: 'launch', offer: { instanceType: 'a80' } });
+    expect(plan.actions[0]).toMatchObject({ kind: 'launch', nodes: [{ offer: { instanceType: 'a80' } }] });
   });
 
   it('counts the offers of other models as GPU_MODEL refusals, as a full scan would', () => {

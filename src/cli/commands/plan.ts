@@ -41,26 +41,39 @@ export function registerPlanCommand(program: Command, ctx: Ctx): void {
 }
 
 type Launch = Extract<Action, { kind: 'launch' }>;
+type Assign = Extract<Action, { kind: 'assign' }>;
+type Placement = Launch['jobs'][number];
+
+/** Where each unit of a job goes, in words: a running node by id, a new node by its launch id. */
+const unitsText = (p: Placement) =>
+  p.units.map((u) => (u.where.kind === 'node' ? u.where.nodeId : u.where.launchId)).join(', ');
 
 export function summarise(plan: Plan, now: Date) {
   const launches = plan.actions.filter((a): a is Launch => a.kind === 'launch');
-  const assigns = plan.actions.filter((a) => a.kind === 'assign');
-  const total = [...launches, ...assigns].reduce((s, a) => s + a.expectedCostUsd, 0);
+  const assigns = plan.actions.filter((a): a is Assign => a.kind === 'assign');
+  const placements: Placement[] = [...launches.flatMap((l) => l.jobs), ...assigns];
+  const total = placements.reduce((s, p) => s + p.expectedCostUsd, 0);
   return {
     now: now.toISOString(),
     totalExpectedCostUsd: Math.round(total * 10_000) / 10_000,
-    launches: launches.map((a) => ({
-      jobId: a.jobId,
-      nodes: a.count,
-      cloud: a.offer.cloud,
-      region: a.offer.region,
-      zone: a.offer.zone,
-      instanceType: a.offer.instanceType,
-      market: a.offer.market,
-      pricePerHour: a.offer.pricePerHour,
-      expectedCostUsd: a.expectedCostUsd,
-    })),
-    reuses: assigns,
+    /** New nodes, each with the jobs that go onto it. */
+    launches: launches.flatMap((a) =>
+      a.nodes.map((n) => ({
+        launchId: n.launchId,
+        cloud: n.offer.cloud,
+        region: n.offer.region,
+        zone: n.offer.zone,
+        instanceType: n.offer.instanceType,
+        market: n.offer.market,
+        pricePerHour: n.offer.pricePerHour,
+        gpus: n.offer.gpu.count,
+        jobIds: a.jobs
+          .filter((j) => j.units.some((u) => u.where.kind === 'launch' && u.where.launchId === n.launchId))
+          .map((j) => j.jobId),
+      })),
+    ),
+    /** Every placed job: its units' nodes and slots, and its expected cost. */
+    placements: placements.map(({ jobId, units, expectedCostUsd }) => ({ jobId, units, expectedCostUsd })),
     other: plan.actions.filter((a) => a.kind !== 'launch' && a.kind !== 'assign'),
     unplaced: plan.unplaced,
   };
@@ -72,23 +85,31 @@ function planText(s: ReturnType<typeof summarise>): string {
     lines.push(
       '',
       table(
-        ['JOB', 'NODES', 'CLOUD', 'REGION', 'ZONE', 'INSTANCE', 'MARKET', 'PRICE/H', 'EXPECTED'],
+        ['LAUNCH', 'CLOUD', 'REGION', 'ZONE', 'INSTANCE', 'MARKET', 'PRICE/H', 'JOBS'],
         s.launches.map((l) => [
-          l.jobId,
-          String(l.nodes),
+          l.launchId,
           l.cloud,
           l.region,
           l.zone ?? '-',
           l.instanceType,
           l.market,
           money(l.pricePerHour),
-          money(l.expectedCostUsd),
+          l.jobIds.join(', '),
         ]),
-        ['left', 'right', 'left', 'left', 'left', 'left', 'left', 'right', 'right'],
+        ['left', 'left', 'left', 'left', 'left', 'left', 'right', 'left'],
       ),
     );
   }
-  for (const r of s.reuses) lines.push(`${r.jobId}: reuses idle node ${r.kind === 'assign' ? r.nodeId : ''}`);
+  if (s.placements.length) {
+    lines.push(
+      '',
+      table(
+        ['JOB', 'ON', 'EXPECTED'],
+        s.placements.map((p) => [p.jobId, unitsText(p), money(p.expectedCostUsd)]),
+        ['left', 'left', 'right'],
+      ),
+    );
+  }
   for (const u of s.unplaced) lines.push(`${u.jobId}: not placed: ${u.message}`);
   return lines.join('\n');
 }

@@ -171,3 +171,61 @@ export function release(inv: NodeGpus, jobId: string): NodeGpus {
   });
   return { ...inv, gpus };
 }
+
+/**
+ * The inverse of `allocate`: the inventory with a slot that was handed out earlier (read back from the store)
+ * taken again, so that a restarted daemon sees its nodes as full as they are. It trusts the slot (the daemon
+ * wrote it from an earlier `allocate`); a slot that no longer fits the GPU's mode is still recorded, since
+ * the job does hold it.
+ */
+export function occupy(inv: NodeGpus, slot: SlotAssignment, jobId: string, team: string): NodeGpus {
+  const gpus = inv.gpus.slice();
+  for (const i of slot.gpuIndices) {
+    const g = gpus[i];
+    if (!g) continue;
+    const allocation: Allocation =
+      slot.kind === 'whole'
+        ? { jobId, team, fraction: 1, memoryGiB: inv.memoryGiB }
+        : slot.kind === 'mig'
+          ? {
+              jobId,
+              team,
+              fraction: gpuShare(slot),
+              memoryGiB: slot.memoryGiB,
+              mig: { profile: slot.profile, start: slot.start, size: slot.size },
+            }
+          : { jobId, team, fraction: slot.fraction, memoryGiB: slot.memoryGiB };
+    const mode = slot.kind === 'mig' ? 'mig' : slot.kind === 'shared' ? 'shared' : 'whole';
+    gpus[i] = { index: i, mode, allocations: [...g.allocations, allocation] };
+  }
+  return { ...inv, gpus };
+}
+
+/** GPUs' worth of compute a slot holds: its count of whole GPUs, a MIG profile's slices / 7, a share's fraction. */
+export function gpuShare(slot: SlotAssignment): number {
+  if (slot.kind === 'whole') return slot.gpuIndices.length;
+  if (slot.kind === 'shared') return slot.fraction;
+  const slices = Number(/^(\d+)g\./.exec(slot.profile)?.[1] ?? MIG_COMPUTE_SLICES);
+  return slices / MIG_COMPUTE_SLICES;
+}
+
+/**
+ * A node's GPUs as its jobs hold them, from the slots recorded for them. A job on the node with no slot recorded
+ * (placed before slots were kept) holds the whole node; slots of jobs no longer on the node are ignored.
+ */
+export function heldInventory(
+  gpu: { model: string; count: number; memoryGiB: number },
+  jobIds: readonly string[],
+  slots: readonly { jobId: string; team: string; slot: SlotAssignment }[],
+): NodeGpus {
+  const empty = emptyInventory(gpu);
+  let inv = empty;
+  for (const jobId of jobIds) {
+    const mine = slots.filter((s) => s.jobId === jobId);
+    if (mine.length === 0) {
+      return occupy(empty, { kind: 'whole', gpuIndices: empty.gpus.map((g) => g.index) }, jobId, '');
+    }
+    for (const s of mine) inv = occupy(inv, s.slot, s.jobId, s.team);
+  }
+  return inv;
+}

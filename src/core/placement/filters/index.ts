@@ -15,10 +15,8 @@ import type { Capacity, Filter } from './types.js';
 
 export type { Capacity, Filter } from './types.js';
 
-export const FILTERS: readonly Filter[] = [
-  gpuModel,
-  gpuMemory,
-  gpuCount,
+/** Everything but the GPU: the packer checks GPU model, memory and room itself, slot by slot. */
+export const HOST_FILTERS: readonly Filter[] = [
   cloudAllowed,
   regionAllowed,
   marketAllowed,
@@ -28,8 +26,15 @@ export const FILTERS: readonly Filter[] = [
   poolOpen,
 ];
 
-export function firstRefusal(spec: JobSpec, cap: Capacity, now: Date): ReasonCode | null {
-  for (const f of FILTERS) {
+export const FILTERS: readonly Filter[] = [gpuModel, gpuMemory, gpuCount, ...HOST_FILTERS];
+
+export function firstRefusal(
+  spec: JobSpec,
+  cap: Capacity,
+  now: Date,
+  filters: readonly Filter[] = FILTERS,
+): ReasonCode | null {
+  for (const f of filters) {
     const r = f(spec, cap, now);
     if (r) return r;
   }
