@@ -15,13 +15,14 @@ import { loadCostTables } from './config/cost-tables.js';
 import { ConfigError } from './config/errors.js';
 import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
-import { type CostContext, runtimeOn } from './core/cost.js';
-import { CLOUDS, type Job, type NodeRecord, type Offer } from './core/model.js';
+import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
+import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
 import { costModel } from './core/placement/model-cost.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
 import { MarketPoller } from './services/market.js';
+import { ProgressMeter } from './services/progress.js';
 import { Provisioner } from './services/provisioner.js';
 import { Reconciler } from './services/reconciler.js';
 import { Reports } from './services/reports.js';
@@ -107,9 +108,21 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   const pollCron = (source: MarketSource) =>
     source.kind === 'simulated' ? config.market.pollCron : config.clouds[source.cloud].pollCron;
 
+  // One cost function for the scheduler and for explain, so that explain shows what the scheduler does.
+  const costContext: CostContext = {
+    tables: loadCostTables(config.costModel.tablesDir ? resolve(config.costModel.tablesDir) : undefined),
+    restartHours: config.costModel.restartMinutes / 60,
+    noticeMarginSeconds: config.costModel.noticeMarginSeconds,
+  };
+  const cost = costModel(costContext);
+  // A job runs as long as the cost model says it takes on its node's GPU (progress, and the simulated runs).
+  const runtimeHours = (job: Job, node: NodeRecord) =>
+    runtimeOn(job.spec, node.gpu.model, costContext.tables).hours;
+  const progress = new ProgressMeter(store, providers, runtimeHours);
   const reports = new Reports(
     store,
     providers,
+    progress,
     { interruptionBlockSeconds: config.scheduler.interruptionBlockSeconds },
     log.child({ component: 'reports' }),
   );
@@ -120,23 +133,36 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds },
     log.child({ component: 'provisioner' }),
   );
-  // One cost function for the scheduler and for explain, so that explain shows what the scheduler does.
-  const costContext: CostContext = {
-    tables: loadCostTables(config.costModel.tablesDir ? resolve(config.costModel.tablesDir) : undefined),
-    restartHours: config.costModel.restartMinutes / 60,
-    noticeMarginSeconds: config.costModel.noticeMarginSeconds,
-  };
-  const cost = costModel(costContext);
   const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
+  const { enabled: consolidating, ...consolidation } = config.consolidation;
   const scheduler = new Scheduler(
     store,
     provisioner,
     availability,
+    reports,
+    progress,
     {
       idleNodeSeconds: config.scheduler.idleNodeSeconds,
       cost,
       fairShareWindowHours: config.scheduler.fairShareWindowHours,
       teamWeights: config.scheduler.teamWeights,
+      restartHours: config.costModel.restartMinutes / 60,
+      consolidation: consolidating
+        ? {
+            ...consolidation,
+            // Moving costs the checkpoint's transfer and the new node's time while it restarts.
+            moveCost: (job, from, to) =>
+              migrationCost(
+                job.spec,
+                `${from.cloud}:${from.region}`,
+                { ...to, availability: NO_AVAILABILITY } as Offer,
+                costContext,
+                {
+                  ...(job.checkpoint?.bytes !== undefined ? { checkpointBytes: job.checkpoint.bytes } : {}),
+                },
+              ).totalUsd,
+          }
+        : null,
     },
     log.child({ component: 'scheduler' }),
   );
@@ -153,10 +179,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { retry: { baseMs: config.market.retryBaseSeconds * 1000, maxMs: config.market.retryMaxSeconds * 1000 } },
     log.child({ component: 'market' }),
   );
-  // A simulated job runs as long as the cost model says it takes on its node's GPU.
-  const simRuntime = (job: Job, node: NodeRecord) =>
-    runtimeOn(job.spec, node.gpu.model, costContext.tables).hours;
-  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale, simRuntime) : null;
+  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours) : null;
   const jobs = new JobService(store, providers, provisioner, {
     idempotencyHours: config.api.idempotencyHours,
   });

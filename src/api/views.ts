@@ -28,6 +28,9 @@ export function jobView(store: Store, providers: Providers, job: Job, now: Date)
     // Finished runs plus the one in progress, so a running job's cost moves.
     costUsd: round(job.costUsd + (running ? runCost(providers, job, nodes, now, slots) : 0)),
     expectedCostUsd: job.expectedCostUsd === null ? null : round(job.expectedCostUsd),
+    /** Its last checkpoint, and the share of the work (0..1) it saved. */
+    checkpoint: job.checkpoint,
+    progress: job.progress,
     placement: first
       ? {
           cloud: first.cloud,

@@ -113,6 +113,38 @@ export const ConfigSchema = Type.Object(
           'Fair-share weight per team (default 1): a team of weight 2 may spend twice as much before it waits.',
       }),
     }),
+    consolidation: group('Moving running work to fewer or cheaper nodes (docs/consolidation.md).', {
+      enabled: Type.Boolean({
+        default: true,
+        description: 'Move checkpointing jobs off a node when that saves more than moving them costs.',
+      }),
+      everySeconds: Type.Number({
+        minimum: 1,
+        default: 60,
+        description: 'Wall seconds between consolidation passes (each packs the jobs of a few nodes again).',
+      }),
+      minSavingUsd: Type.Number({
+        minimum: 0,
+        default: 1,
+        description: 'A move must save at least this many dollars ...',
+      }),
+      minSavingFraction: Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 0.15,
+        description: '... and at least this share of what staying would cost.',
+      }),
+      minRunMinutes: Type.Number({
+        minimum: 0,
+        default: 30,
+        description: 'Jobs that started less than this long ago (job time) are not moved.',
+      }),
+      maxCandidates: Type.Integer({
+        minimum: 1,
+        default: 20,
+        description: 'Nodes examined per pass, most expensive first.',
+      }),
+    }),
     costModel: group('The expected-cost model the scheduler minimises (docs/cost-model.md).', {
       restartMinutes: Type.Number({
         minimum: 0,

@@ -91,9 +91,12 @@ export const NODE_STATES = [
 export type NodeState = (typeof NODE_STATES)[number];
 
 export interface Checkpoint {
+  /** The checkpoint's directory, relative to the job's checkpoint directory. */
   path: string;
   step: number;
   at: string;
+  /** Its size, when the job says (prices a move across regions). */
+  bytes?: number;
 }
 
 /** A job as the core sees it: its validated spec plus what the system has decided about it. */
@@ -119,6 +122,10 @@ export interface Job {
   /** Cost the scheduler expected when it placed the job. */
   expectedCostUsd: number | null;
   checkpoint: Checkpoint | null;
+  /** Share of the job's work (0..1) saved by its last checkpoint: a moved job is placed for the rest. */
+  progress: number;
+  /** Its deadline's safety net has fired: on-demand until done (core/deadline.ts). */
+  safetyNet: boolean;
 }
 
 /** A job as it enters the queue: queued, nothing decided, nothing spent. */
@@ -147,6 +154,8 @@ export function queuedJob(j: {
     costUsd: 0,
     expectedCostUsd: null,
     checkpoint: null,
+    progress: 0,
+    safetyNet: false,
   };
 }
 

@@ -63,6 +63,8 @@ export interface JobPlacement {
   units: UnitPlacement[];
   /** The job's part of the plan's cost (its slots on running nodes, its GPU share of new nodes). */
   expectedCostUsd: number;
+  /** Its deadline's safety net fired with this placement: it is to stay on on-demand until done. */
+  safetyNet?: true;
 }
 
 export interface NewNode {
@@ -163,11 +165,18 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
             quote(r, t).refusal ??
             null,
         });
-  if (result) actions.push(...placements(result));
+  if (result) actions.push(...placements(result, safetyNets(result, jobs, snapshot.nodes, now, policy.cost)));
 
   const busy = new Set(result ? [...result.inventories.keys()] : []);
   for (const node of snapshot.nodes) {
-    if (node.state !== 'ready' || node.jobIds.length > 0 || busy.has(node.id)) continue;
+    if (node.jobIds.length > 0 || busy.has(node.id)) continue;
+    // A draining node (emptied by consolidation, or under a reclaim notice) takes no new work: once its jobs
+    // are gone there is nothing to wait for.
+    if (node.state === 'draining') {
+      actions.push({ kind: 'terminate', nodeId: node.id, reason: 'drained' });
+      continue;
+    }
+    if (node.state !== 'ready') continue;
     const idleFor = (now.getTime() - Date.parse(node.lastBusyAt)) / 1000;
     if (idleFor >= policy.idleNodeSeconds) {
       actions.push({ kind: 'terminate', nodeId: node.id, reason: `idle for ${Math.round(idleFor)} s` });
@@ -216,7 +225,8 @@ function fairOrder(jobs: readonly Job[], share: FairShare | undefined): Job[] {
  */
 function groupOf(job: Job): string {
   const base = costGroupOf(job.spec);
-  return job.spec.deadline ? `${base}|${job.spec.deadline}|${job.submittedAt}` : base;
+  const moved = job.progress > 0 || job.safetyNet ? `|${job.progress}|${job.safetyNet}` : '';
+  return job.spec.deadline ? `${base}|${job.spec.deadline}|${job.submittedAt}${moved}` : `${base}${moved}`;
 }
 
 function capacityOf(t: PackTarget<SchedNode>) {
@@ -244,8 +254,28 @@ function unitCost(job: Job, t: PackTarget<SchedNode>, quote: PriceQuote, queuedU
   return perUnit * Math.max(share, 1 / Math.min(fit, queuedUnits));
 }
 
+/** Placed jobs whose deadline safety net fires now (Uniform Progress); the service records it on the job. */
+function safetyNets(
+  result: PackResult,
+  jobs: ReadonlyMap<string, Job>,
+  nodes: readonly SnapshotNode[],
+  now: Date,
+  cost: CostFn,
+): Set<string> {
+  const out = new Set<string>();
+  const offerOf = new Map(result.launches.map((l) => [l.launchId, l.offer]));
+  for (const a of result.assignments) {
+    const job = jobs.get(a.requestId);
+    if (!job?.spec.deadline || job.safetyNet || (job.spec.market ?? 'auto') !== 'auto') continue;
+    const w = a.units[0]?.where;
+    const cap = w?.kind === 'launch' ? offerOf.get(w.launchId) : nodes.find((n) => n.id === w?.nodeId);
+    if (cap && cost(job, cap, a.units.length, now).parts.safetyNet === 1) out.add(job.id);
+  }
+  return out;
+}
+
 /** The packer's answer as plan actions: launches grouped with every job that touches them, then assignments. */
-function placements(result: PackResult): Action[] {
+function placements(result: PackResult, safetyNet: ReadonlySet<string>): Action[] {
   // Union-find over launches: a job with units on several new nodes ties them into one all-or-nothing action.
   const parent = new Map<string, string>();
   const find = (x: string): string => {
@@ -260,6 +290,7 @@ function placements(result: PackResult): Action[] {
       jobId: a.requestId,
       expectedCostUsd: a.cost,
       units: a.units.map((u) => ({ unit: u.unit, where: u.where, slot: u.slot })),
+      ...(safetyNet.has(a.requestId) ? { safetyNet: true as const } : {}),
     } satisfies JobPlacement,
     launchIds: a.units.flatMap((u) => (u.where.kind === 'launch' ? [u.where.launchId] : [])),
   }));

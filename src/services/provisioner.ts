@@ -130,6 +130,7 @@ export class Provisioner {
     this.store.jobs.transition(p.jobId, 'scheduled', `placed on ${where}`, now, {
       nodeIds,
       expectedCostUsd: p.expectedCostUsd,
+      ...(p.safetyNet ? { safetyNet: true } : {}),
     });
     for (const u of p.units) {
       const nodeId = nodeIdOf(u);

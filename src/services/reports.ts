@@ -2,10 +2,11 @@
 // reclaim notice came, the node is gone. In-process simulation and (later) the agent API both call
 // these, so there is one code path for what happens on a node.
 import type { Logger } from 'pino';
-import type { Job } from '../core/model.js';
+import type { Checkpoint, Job } from '../core/model.js';
 import { poolKey } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { jobRunCost, nodeCost, type Providers } from './billing.js';
+import type { ProgressMeter } from './progress.js';
 
 export interface ReportsOptions {
   /** How long a pool stays blocked after one of its nodes was interrupted. */
@@ -16,6 +17,7 @@ export class Reports {
   constructor(
     private readonly store: Store,
     private readonly providers: Providers,
+    private readonly progress: ProgressMeter,
     private readonly opts: ReportsOptions,
     private readonly log: Logger,
   ) {}
@@ -49,6 +51,69 @@ export class Reports {
       for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
       this.log.info({ jobId, state: to, runCostUsd: cost }, 'job finished');
     });
+  }
+
+  /**
+   * The job wrote a checkpoint (its `latest.json` changed). While it runs, this is a periodic checkpoint: it is
+   * recorded with the progress it saved, and the job runs on. When the job was told to checkpoint (it is
+   * `checkpointing`: a notice, a consolidation, a deadline move), the checkpoint is what it resumes from: its
+   * run is billed, its slots are given back and it is queued again to be placed for the work left.
+   */
+  checkpointed(jobId: string, checkpoint: Checkpoint, now: Date): Job {
+    return this.store.tx(() => {
+      const job = this.mustGet(jobId);
+      if (job.state !== 'running' && job.state !== 'checkpointing')
+        throw new Error(`job ${jobId} is ${job.state}: no checkpoint expected`);
+      // A manifest older than the last one recorded is a stale read of latest.json: nothing new saved.
+      if (job.checkpoint && checkpoint.step < job.checkpoint.step) return job;
+      const saved = new Date(Math.min(Date.parse(checkpoint.at), now.getTime()));
+      const progress = this.progress.at(job, saved);
+      const pct = `${(progress * 100).toFixed(1)}%`;
+      if (job.state === 'running') {
+        this.store.jobs.update(jobId, now, { checkpoint, progress });
+        this.log.info({ jobId, step: checkpoint.step, progress }, 'periodic checkpoint');
+        return this.mustGet(jobId);
+      }
+      const cost = this.currentRunCost(job, now);
+      this.store.jobs.transition(
+        jobId,
+        'migrating',
+        `checkpoint at step ${checkpoint.step} (${pct} done)`,
+        now,
+        {
+          checkpoint,
+          progress,
+        },
+      );
+      for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
+      const moved = this.store.jobs.transition(jobId, 'queued', `resumes from step ${checkpoint.step}`, now, {
+        nodeIds: [],
+        startedAt: null,
+        addCostUsd: cost,
+      });
+      this.log.info({ jobId, step: checkpoint.step, progress, runCostUsd: cost }, 'checkpointed; moving');
+      return moved;
+    });
+  }
+
+  /**
+   * A job told to checkpoint did not deliver in time (its grace period and the margin are over): it leaves its
+   * nodes and resumes from what it last saved; the work since is lost.
+   */
+  checkpointMissed(jobId: string, now: Date): void {
+    this.store.tx(() => {
+      const job = this.mustGet(jobId);
+      if (job.state !== 'checkpointing') return;
+      const cost = this.currentRunCost(job, now);
+      const from = job.checkpoint ? `step ${job.checkpoint.step}` : 'the start';
+      for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
+      this.store.jobs.transition(jobId, 'queued', `no checkpoint in time: resumes from ${from}`, now, {
+        nodeIds: [],
+        startedAt: null,
+        addCostUsd: cost,
+      });
+    });
+    this.log.warn({ jobId }, 'checkpoint missed; resuming from the last one saved');
   }
 
   /** A reclaim notice: the node drains and its pool is blocked, so nothing new lands there. */

@@ -2,25 +2,48 @@
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
 import { type JobState, poolKey } from '../core/model.js';
+import {
+  type ConsolidationPolicy,
+  consolidate,
+  deadlineMoves,
+  type Move,
+  type RunningJob,
+} from '../core/placement/consolidate.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
 import { heldInventory } from '../core/placement/slices.js';
 import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
+import type { ProgressMeter } from './progress.js';
 import type { Provisioner } from './provisioner.js';
+import type { Reports } from './reports.js';
 
 export interface SchedulerOptions {
   idleNodeSeconds: number;
   cost: CostFn;
   fairShareWindowHours: number;
   teamWeights: Readonly<Record<string, number>>;
+  restartHours: number;
+  /** Moving running work; null: never (deadline moves of running jobs still happen). */
+  consolidation: (Omit<ConsolidationPolicy, 'cost'> & { everySeconds: number }) | null;
 }
 
+/**
+ * How long a job told to checkpoint may take beyond its spec's `checkpoint.graceSeconds` (default 60 s) before
+ * it is given up on and resumes from what it saved last: time for the order to reach the agent (heartbeat) and
+ * for the report to come back.
+ */
+const CHECKPOINT_SLACK_SECONDS = 30;
+
 export class Scheduler {
+  private lastConsolidation = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly store: Store,
     private readonly provisioner: Provisioner,
     private readonly availability: Availability,
+    private readonly reports: Reports,
+    private readonly progress: ProgressMeter,
     private readonly opts: SchedulerOptions,
     private readonly log: Logger,
   ) {}
@@ -60,12 +83,76 @@ export class Scheduler {
   }
 
   async tick(now: Date): Promise<Plan> {
-    const plan = schedule(this.snapshot(now), now, {
+    this.giveUpLateCheckpoints(now);
+    const snapshot = this.snapshot(now);
+    const plan = schedule(snapshot, now, {
       idleNodeSeconds: this.opts.idleNodeSeconds,
       cost: this.opts.cost,
     });
     await this.apply(plan, now);
+    this.move(this.movesFor(snapshot, now), now);
     return plan;
+  }
+
+  /** Running jobs to move now: deadline moves on every tick, consolidation every `everySeconds`. */
+  private movesFor(snapshot: Snapshot, now: Date): Move[] {
+    const running: RunningJob[] = this.store.jobs.inStates(['running']).map((job) => ({
+      job,
+      progress: this.progress.at(job, now),
+      runHours: this.progress.runHours(job, now),
+    }));
+    if (running.length === 0) return [];
+    const moves = deadlineMoves(
+      { running, nodes: snapshot.nodes },
+      now,
+      this.opts.cost,
+      this.opts.restartHours,
+    );
+    const c = this.opts.consolidation;
+    if (c && now.getTime() - this.lastConsolidation >= c.everySeconds * 1000) {
+      this.lastConsolidation = now.getTime();
+      const offers =
+        snapshot.offers.length > 0
+          ? snapshot.offers
+          : this.availability.annotate(this.store.offers.list(), now);
+      const moving = new Set(moves.map((m) => m.jobId));
+      for (const m of consolidate({ running, nodes: snapshot.nodes, offers }, now, {
+        ...c,
+        cost: this.opts.cost,
+      }))
+        if (!moving.has(m.jobId)) moves.push(m);
+    }
+    return moves;
+  }
+
+  /** Orders the checkpoints: the job turns `checkpointing` (its agent is told), its node drains if it is emptied. */
+  private move(moves: Move[], now: Date): void {
+    for (const m of moves) {
+      try {
+        this.store.tx(() => {
+          this.store.jobs.transition(
+            m.jobId,
+            'checkpointing',
+            m.reason,
+            now,
+            m.safetyNet ? { safetyNet: true } : {},
+          );
+          const node = this.store.nodes.get(m.nodeId);
+          if (m.drainNode && node?.state === 'ready') this.store.nodes.transition(m.nodeId, 'draining');
+        });
+        this.log.info({ jobId: m.jobId, nodeId: m.nodeId, reason: m.reason }, 'moving a running job');
+      } catch (err) {
+        this.log.warn({ move: m, err: (err as Error).message }, 'move skipped');
+      }
+    }
+  }
+
+  private giveUpLateCheckpoints(now: Date): void {
+    for (const job of this.store.jobs.inStates(['checkpointing'])) {
+      const limit = (job.spec.checkpoint?.graceSeconds ?? 60) + CHECKPOINT_SLACK_SECONDS;
+      if (now.getTime() - Date.parse(job.updatedAt) > limit * 1000)
+        this.reports.checkpointMissed(job.id, now);
+    }
   }
 
   private async apply(plan: Plan, now: Date): Promise<void> {

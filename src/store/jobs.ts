@@ -26,6 +26,8 @@ interface JobRow {
   cost_usd: number;
   expected_cost_usd: number | null;
   checkpoint: string | null;
+  progress: number;
+  safety_net: number;
 }
 
 function toJob(r: JobRow): Job {
@@ -46,6 +48,8 @@ function toJob(r: JobRow): Job {
     costUsd: r.cost_usd,
     expectedCostUsd: r.expected_cost_usd,
     checkpoint: r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : null,
+    progress: r.progress,
+    safetyNet: r.safety_net === 1,
   };
 }
 
@@ -67,6 +71,8 @@ export interface JobPatch {
   addCostUsd?: number;
   expectedCostUsd?: number | null;
   checkpoint?: Checkpoint | null;
+  progress?: number;
+  safetyNet?: boolean;
 }
 
 export class JobRepo {
@@ -222,6 +228,8 @@ export class JobRepo {
     if (patch.checkpoint !== undefined) {
       set('checkpoint', 'checkpoint', patch.checkpoint ? JSON.stringify(patch.checkpoint) : null);
     }
+    if (patch.progress !== undefined) set('progress', 'progress', patch.progress);
+    if (patch.safetyNet !== undefined) set('safety_net', 'safetyNet', patch.safetyNet ? 1 : 0);
     if (patch.addCostUsd !== undefined) {
       sets.push('cost_usd = cost_usd + @addCost');
       params.addCost = patch.addCostUsd;

@@ -34,6 +34,8 @@ export function job(over: Partial<Job> & { spec?: JobSpec } = {}): Job {
     costUsd: 0,
     expectedCostUsd: null,
     checkpoint: null,
+    progress: 0,
+    safetyNet: false,
     ...over,
   };
 }

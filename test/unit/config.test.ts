@@ -38,6 +38,14 @@ const DEFAULTS: Config = {
     fairShareWindowHours: 24,
     teamWeights: {},
   },
+  consolidation: {
+    enabled: true,
+    everySeconds: 60,
+    minSavingUsd: 1,
+    minSavingFraction: 0.15,
+    minRunMinutes: 30,
+    maxCandidates: 20,
+  },
   costModel: { restartMinutes: 5, noticeMarginSeconds: 5, tablesDir: null },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
   clouds: {
@@ -123,6 +131,14 @@ describe('the file overrides defaults', () => {
         interruptionBlockSeconds: 600,
         fairShareWindowHours: 12,
         teamWeights: { research: 2 },
+      },
+      consolidation: {
+        enabled: false,
+        everySeconds: 120,
+        minSavingUsd: 2.5,
+        minSavingFraction: 0.3,
+        minRunMinutes: 10,
+        maxCandidates: 5,
       },
       costModel: { restartMinutes: 10, noticeMarginSeconds: 2, tablesDir: '/etc/gpusched/tables' },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
@@ -377,7 +393,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, costModel, market, clouds, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, sim, shutdown)',
         source: `${file}:5`,
       },
     ]);

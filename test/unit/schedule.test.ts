@@ -138,6 +138,13 @@ describe('the first scheduler', () => {
     expect(plan.actions).toEqual([{ kind: 'terminate', nodeId: 'old', reason: 'idle for 120 s' }]);
   });
 
+  it('releases a drained node as soon as its last job has left, and keeps one still draining', () => {
+    const drained = node({ id: 'drained', state: 'draining', lastBusyAt: T0.toISOString() });
+    const draining = node({ id: 'draining', state: 'draining', jobIds: ['x'] });
+    const plan = schedule(snap({ nodes: [drained, draining] }), T0, policy);
+    expect(plan.actions).toEqual([{ kind: 'terminate', nodeId: 'drained', reason: 'drained' }]);
+  });
+
   describe('dependencies', () => {
     const train = { name: 'train', state: 'running' as JobState };
     const evaluate = job({ id: 'eval', dependsOn: ['train-id'] });

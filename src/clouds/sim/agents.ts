@@ -3,6 +3,7 @@
 // time, a reclaim notice arrived) through the very same report functions the agent API will call.
 
 import type { Job, NodeRecord } from '../../core/model.js';
+import { lastSaveAt } from '../../core/progress.js';
 import type { Reports } from '../../services/reports.js';
 import type { Store } from '../../store/store.js';
 import type { SimProvider } from './provider.js';
@@ -34,22 +35,31 @@ export class SimAgents {
     this.runJobs(now);
   }
 
-  /** Starts jobs whose nodes are all ready, and finishes batch jobs whose sim runtime has passed. */
+  /**
+   * Starts jobs whose nodes are all ready, checkpoints jobs told to (at once: a simulated job saves instantly),
+   * and finishes batch jobs whose sim runtime has passed.
+   */
   private runJobs(now: Date): void {
-    for (const job of this.store.jobs.inStates(['provisioning', 'running'])) {
+    for (const job of this.store.jobs.inStates(['provisioning', 'running', 'checkpointing'])) {
       const nodes = job.nodeIds.map((id) => this.store.nodes.get(id));
       if (nodes.some((n) => !n || n.provider !== this.provider.name)) continue;
       if (job.state === 'provisioning') {
         if (nodes.every((n) => n?.state === 'ready')) this.reports.jobStarted(job.id, now);
         continue;
       }
+      if (job.state === 'checkpointing') {
+        const step = (job.checkpoint?.step ?? 0) + 1;
+        this.reports.checkpointed(job.id, { path: `step-${step}`, step, at: now.toISOString() }, now);
+        continue;
+      }
       const node = nodes[0];
       if ((job.spec.kind ?? 'batch') === 'inference' || !job.spec.runtime || !job.startedAt || !node)
         continue;
-      const hours = this.runtimeHours(job, node);
+      // What is left of its runtime after what its last checkpoint saved (a moved job resumes from there).
+      const hours = this.runtimeHours(job, node) * (1 - job.progress);
       // The process ends exactly when its sim runtime is up, not at the tick that notices it: the run is
       // billed to that instant, as an agent reporting the exit time would.
-      const endsAt = Date.parse(job.startedAt) + (hours * 3_600_000) / this.timeScale;
+      const endsAt = lastSaveAt(job)!.getTime() + (hours * 3_600_000) / this.timeScale;
       if (endsAt <= now.getTime()) this.reports.jobExited(job.id, 0, new Date(endsAt));
     }
   }

@@ -13,7 +13,14 @@ export function costModel(ctx: CostContext): CostFn {
   return (job, cap, count, now) => {
     // Nodes already running come without availability; the model then uses its prior for spot.
     const offer = { ...cap, availability: cap.availability ?? NO_AVAILABILITY } as Offer;
-    const b = expectedCost(job.spec, offer, count, ctx);
+    // A moved job is placed for the work its last checkpoint left; its data still has to be where it runs.
+    const left = 1 - Math.min(Math.max(job.progress, 0), 1);
+    const est = job.spec.runtime?.estimateHours;
+    const spec =
+      left < 1 && est !== undefined
+        ? { ...job.spec, runtime: { ...job.spec.runtime, estimateHours: est * left } }
+        : job.spec;
+    const b = expectedCost(spec, offer, count, ctx);
     const parts = {
       computeUsd: b.computeUsd,
       egressUsd: b.egressUsd,
@@ -24,21 +31,25 @@ export function costModel(ctx: CostContext): CostFn {
     const result = { totalUsd: b.totalUsd, parts };
     if (!job.spec.deadline) return result;
 
-    // Progress is not tracked before the node agent reports checkpoints: a job being placed has done
-    // nothing yet, and its work is this capacity's runtime plus the data transfer.
+    // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
+    // saved, on the same basis. A job being placed runs on nothing now (current: null).
+    const runtime = left > 0 ? b.runtimeHours / left : b.runtimeHours;
     const progress = {
       submittedAt: new Date(job.submittedAt),
       deadline: new Date(job.spec.deadline),
       now,
-      workHours: b.runtimeHours + b.transferHours,
-      doneHours: 0,
+      workHours: runtime + b.transferHours,
+      doneHours: runtime * (1 - left),
       current: null,
       restartHours,
+      safetyNetEngaged: job.safetyNet,
     };
     if (!deadlineFeasible(progress)) return { ...result, refusal: Reason.DEADLINE };
     if ((job.spec.market ?? 'auto') === 'auto') {
       const decision = decideMarket(progress);
-      if (decision.market !== cap.market) return { ...result, refusal: Reason.DEADLINE_MARKET };
+      const withRule = { ...result, parts: { ...parts, safetyNet: decision.safetyNet ? 1 : 0 } };
+      if (decision.market !== cap.market) return { ...withRule, refusal: Reason.DEADLINE_MARKET };
+      return withRule;
     }
     return result;
   };

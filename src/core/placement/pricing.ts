@@ -4,9 +4,13 @@
 import type { Job } from '../model.js';
 import type { CostFn } from './cost-fn.js';
 
-/** Hours a job is priced for: its estimate; inference runs open-ended, so its cost is quoted per hour. */
+/**
+ * Hours a job is priced for: what its estimate leaves after the progress its last checkpoint saved; inference
+ * runs open-ended, so its cost is quoted per hour.
+ */
 export function pricedHours(job: Job): number {
-  return job.spec.runtime?.estimateHours ?? 1;
+  const est = job.spec.runtime?.estimateHours;
+  return est === undefined ? 1 : est * (1 - Math.min(Math.max(job.progress, 0), 1));
 }
 
 export const priceTimesHours: CostFn = (job, cap, count) => {
