@@ -3,6 +3,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { policyInvalidAlert } from './alerts/budget-alerts.js';
+import { SlackNotifier } from './alerts/slack.js';
+import { resolveWebhook, secretsDirOf } from './alerts/webhooks.js';
 import { type App, buildApp } from './api/app.js';
 import { loadAwsSpotAdvisorBuckets } from './catalog/interruption-priors.js';
 import { defaultCatalogPath, loadCatalog } from './catalog/load.js';
@@ -18,6 +21,9 @@ import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
 import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
 import { costModel } from './core/placement/model-cost.js';
+import { formatPolicyIssue, PolicyError } from './policies/load.js';
+import { PolicyWatcher } from './policies/watch.js';
+import { Alerts } from './services/alerts.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
 import { everySeconds, Loop } from './services/loop.js';
@@ -119,6 +125,37 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   const runtimeHours = (job: Job, node: NodeRecord) =>
     runtimeOn(job.spec, node.gpu.model, costContext.tables).hours;
   const progress = new ProgressMeter(store, providers, runtimeHours);
+  // Alerts (budgets, bad policy edits) go to Slack when a webhook is configured, else to the log; each is
+  // stored first, so that it is sent once per threshold per period, across restarts.
+  const secretsDir = secretsDirOf(dataDir);
+  const notifier = new SlackNotifier({
+    resolve: (ref) => resolveWebhook(ref, { env: process.env, secretsDir }),
+    logger: log.child({ component: 'alerts' }),
+    secretsDir,
+  });
+  const alerts = new Alerts(store, notifier, now, log.child({ component: 'alerts' }));
+  const policiesDir = resolve(config.policies.dir);
+  // A bad folder at start stops the daemon (PolicyError, like a bad config); a bad edit later keeps the last
+  // good policies in force and raises an alert. No folder at all: no budgets (a daemon run outside its
+  // checkout), said once.
+  if (!existsSync(policiesDir)) log.warn({ dir: policiesDir }, 'no budget policy folder: no budgets apply');
+  const policies = existsSync(policiesDir)
+    ? PolicyWatcher.start({
+        dir: policiesDir,
+        pollMs: opts.manualTicks ? 0 : config.policies.pollSeconds * 1000,
+        fsEvents: !opts.manualTicks,
+        onChange: (set) => log.info({ policies: set.policies.length }, 'budget policies reloaded'),
+        onError: (issues, kept, fingerprint) => {
+          log.error(
+            { issues: issues.map(formatPolicyIssue) },
+            'budget policies invalid; the last good ones stay',
+          );
+          alerts.raise(policyInvalidAlert(policiesDir, issues, kept, fingerprint, now()), now());
+        },
+      })
+    : null;
+  alerts.resendPending();
+
   const reports = new Reports(
     store,
     providers,
@@ -267,6 +304,8 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
         await Promise.all([control.stop(), ...marketLoops.map((l) => l.stop())]);
         // Launches in flight finish and are recorded (or rolled back) before the database closes.
         await provisioner.settled();
+        policies?.close();
+        await alerts.settled();
         for (const adapter of Object.values(live)) await adapter.close?.();
         store.close();
         log.info('gpusched daemon stopped');
@@ -295,6 +334,10 @@ export async function runDaemon(opts: { configFile?: string }): Promise<void> {
   try {
     daemon = await startDaemon(config, { logger: log });
   } catch (err) {
+    if (err instanceof PolicyError) {
+      process.stderr.write(`gpusched: ${err.message}\n`);
+      process.exit(2);
+    }
     log.fatal({ err }, 'daemon failed to start');
     process.stderr.write(`gpusched: cannot start: ${(err as Error).message}\n`);
     process.exit(1);

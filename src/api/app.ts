@@ -13,6 +13,7 @@ import type { Providers } from '../services/billing.js';
 import { ApiError, type JobService } from '../services/jobs.js';
 import type { Store } from '../store/store.js';
 import { makeAuthenticate } from './auth.js';
+import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { marketRoutes } from './routes/market.js';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await v1.register(jobRoutes, { deps });
       await v1.register(marketRoutes, { deps });
       await v1.register(tokenRoutes, { deps });
+      await v1.register(alertRoutes, { alerts: deps.store.alerts });
       if (deps.sim) await v1.register(simRoutes, { deps, sim: deps.sim });
     },
     { prefix: '/v1' },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError, UnreachableError } from './client.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerBudgetCommands } from './commands/budgets.js';
 import { registerCapacityCommands } from './commands/capacity.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLocalCommands } from './commands/local.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: Io): { program: Command; ctx: Ctx } {
   registerAdminCommands(program, ctx);
   registerLocalCommands(program, ctx);
   registerPlanCommand(program, ctx);
+  registerBudgetCommands(program, ctx);
   return { program, ctx };
 }
 

@@ -344,6 +344,19 @@ export const ConfigSchema = Type.Object(
         }),
       }),
     }),
+    policies: group('Budget policies (policies/README.md).', {
+      dir: Type.String({
+        minLength: 1,
+        default: 'policies',
+        env: 'GPUSCHED_POLICIES_DIR',
+        description: 'Folder of budget policy files (*.yaml), relative to the working directory.',
+      }),
+      pollSeconds: Type.Number({
+        minimum: 0,
+        default: 30,
+        description: 'Re-read the folder this often besides file events; 0: file events only.',
+      }),
+    }),
     sim: group('The simulated clouds.', {
       enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),
       timeScale: Type.Number({

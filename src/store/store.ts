@@ -1,4 +1,5 @@
 // The store: one database, its repositories, and transactions across them.
+import { AlertRepo } from './alerts.js';
 import { type Db, migrate, openDb } from './db.js';
 import { JobRepo } from './jobs.js';
 import { NodeRepo } from './nodes.js';
@@ -13,6 +14,7 @@ export class Store {
   readonly slots: SlotRepo;
   readonly tokens: TokenRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly alerts: AlertRepo;
 
   constructor(readonly db: Db) {
     this.jobs = new JobRepo(db);
@@ -21,6 +23,7 @@ export class Store {
     this.slots = new SlotRepo(db);
     this.tokens = new TokenRepo(db);
     this.idempotency = new IdempotencyRepo(db);
+    this.alerts = new AlertRepo(db);
   }
 
   /** Runs fn in one transaction (nested calls join the outer one). */

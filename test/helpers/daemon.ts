@@ -30,6 +30,8 @@ export async function testDaemon(change: (c: Config) => void = () => {}): Promis
   const base = loadConfig({ env: {} });
   const config = structuredClone(base) as Config;
   config.dataDir = mkdtempSync(join(tmpdir(), 'gpusched-test-'));
+  // No budgets unless a test writes policies: the examples in policies/ are not the tests' business.
+  config.policies.dir = mkdtempSync(join(tmpdir(), 'gpusched-policies-'));
   config.database.file = ':memory:';
   config.api.adminToken = ADMIN;
   config.log.level = 'silent';

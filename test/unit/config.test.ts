@@ -46,6 +46,7 @@ const DEFAULTS: Config = {
     minRunMinutes: 30,
     maxCandidates: 20,
   },
+  policies: { dir: 'policies', pollSeconds: 30 },
   costModel: { restartMinutes: 5, noticeMarginSeconds: 5, tablesDir: null },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
   clouds: {
@@ -140,6 +141,7 @@ describe('the file overrides defaults', () => {
         minRunMinutes: 10,
         maxCandidates: 5,
       },
+      policies: { dir: '/etc/gpusched/policies', pollSeconds: 0 },
       costModel: { restartMinutes: 10, noticeMarginSeconds: 2, tablesDir: '/etc/gpusched/tables' },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
       clouds: {
@@ -287,6 +289,7 @@ describe('the environment overrides the file', () => {
       'GPUSCHED_GCP_API_KEY → clouds.gcp.apiKey',
       'GPUSCHED_AZURE_ENDPOINT → clouds.azure.endpoint',
       'GPUSCHED_AZURE_RETAIL_PRICES_URL → clouds.azure.retailPricesUrl',
+      'GPUSCHED_POLICIES_DIR → policies.dir',
     ]);
   });
 });
@@ -393,7 +396,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, policies, sim, shutdown)',
         source: `${file}:5`,
       },
     ]);
