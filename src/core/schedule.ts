@@ -42,7 +42,14 @@ export interface Snapshot {
   offers: Offer[];
   /** Teams' recent spend and weights; absent: first come first served within a priority. */
   fairShare?: FairShare;
+  /**
+   * What budgets say of pending jobs (the budget port; services/budgets.ts fills it): held until money is
+   * there again, or placed on spot only. A job not in the map is unconstrained.
+   */
+  budget?: ReadonlyMap<string, BudgetVerdict>;
 }
+
+export type BudgetVerdict = { kind: 'hold'; reason: string } | { kind: 'spot-only'; reason: string };
 
 export interface SchedulePolicy {
   idleNodeSeconds: number;
@@ -111,15 +118,24 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
   const actions: Action[] = [];
   const placeable: Job[] = [];
 
+  const budgetHeld: Unplaced[] = [];
   for (const job of snapshot.pending) {
     const deps = dependencyVerdict(job, snapshot.dependencyStates);
+    const budget = snapshot.budget?.get(job.id);
     if (deps.kind === 'fail') actions.push({ kind: 'fail', jobId: job.id, reason: deps.reason });
     else if (deps.kind === 'wait') {
       if (job.state !== 'held') actions.push({ kind: 'hold', jobId: job.id, reason: deps.reason });
+    } else if (budget?.kind === 'hold') {
+      // Held by a budget: the hold is an event once; after that only its reason follows the budget.
+      if (job.state !== 'held') actions.push({ kind: 'hold', jobId: job.id, reason: budget.reason });
+      else budgetHeld.push({ jobId: job.id, reasons: { BUDGET: 1 }, message: budget.reason });
     } else {
-      if (job.state === 'held')
-        actions.push({ kind: 'release', jobId: job.id, reason: 'dependencies succeeded' });
-      placeable.push(job);
+      if (job.state === 'held') {
+        const why = job.reason?.startsWith('budget') ? 'budget allows it again' : 'dependencies succeeded';
+        actions.push({ kind: 'release', jobId: job.id, reason: why });
+      }
+      // Spot only: the budget narrows the job's market for this placement, not its spec.
+      placeable.push(budget?.kind === 'spot-only' ? { ...job, spec: { ...job.spec, market: 'spot' } } : job);
     }
   }
 
@@ -182,11 +198,14 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
       actions.push({ kind: 'terminate', nodeId: node.id, reason: `idle for ${Math.round(idleFor)} s` });
     }
   }
-  const unplaced = (result?.unplaced ?? []).map((u) => ({
-    jobId: u.requestId,
-    reasons: u.reasons as Unplaced['reasons'],
-    message: u.message,
-  }));
+  const unplaced = [
+    ...budgetHeld,
+    ...(result?.unplaced ?? []).map((u) => ({
+      jobId: u.requestId,
+      reasons: u.reasons as Unplaced['reasons'],
+      message: u.message,
+    })),
+  ];
   return { actions, unplaced };
 }
 

@@ -1,7 +1,7 @@
 // The scheduler service: read a snapshot, ask the core for a plan, apply it. It decides nothing itself.
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
-import { type JobState, poolKey } from '../core/model.js';
+import { type Job, type JobState, poolKey } from '../core/model.js';
 import {
   type ConsolidationPolicy,
   consolidate,
@@ -11,7 +11,13 @@ import {
 } from '../core/placement/consolidate.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
 import { heldInventory } from '../core/placement/slices.js';
-import { type Plan, type Snapshot, type SnapshotNode, schedule } from '../core/schedule.js';
+import {
+  type BudgetVerdict,
+  type Plan,
+  type Snapshot,
+  type SnapshotNode,
+  schedule,
+} from '../core/schedule.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
 import type { ProgressMeter } from './progress.js';
@@ -24,6 +30,8 @@ export interface SchedulerOptions {
   fairShareWindowHours: number;
   teamWeights: Readonly<Record<string, number>>;
   restartHours: number;
+  /** The budget port: what budgets say of the pending jobs (services/budgets.ts); absent: no budgets. */
+  budget?: (pending: readonly Job[], now: Date) => ReadonlyMap<string, BudgetVerdict>;
   /** Moving running work; null: never (deadline moves of running jobs still happen). */
   consolidation: (Omit<ConsolidationPolicy, 'cost'> & { everySeconds: number }) | null;
 }
@@ -79,6 +87,7 @@ export class Scheduler {
       nodes,
       offers,
       fairShare: { usage: this.store.jobs.spendByTeamSince(since), weights: this.opts.teamWeights },
+      ...(this.opts.budget && pending.length > 0 ? { budget: this.opts.budget(pending, now) } : {}),
     };
   }
 

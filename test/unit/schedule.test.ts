@@ -138,6 +138,41 @@ describe('the first scheduler', () => {
     expect(plan.actions).toEqual([{ kind: 'terminate', nodeId: 'old', reason: 'idle for 120 s' }]);
   });
 
+  it.each([
+    [
+      "holds a queued job a budget refuses, with the budget's reason",
+      job(),
+      'hold',
+      'budget: research-monthly spent',
+    ],
+    [
+      'keeps a held job held, its reason following the budget',
+      job({ state: 'held', reason: 'budget: old' }),
+      null,
+      'budget: research-monthly spent',
+    ],
+  ])('%s', (_what, j, action, reason) => {
+    const budget = new Map([[j.id, { kind: 'hold' as const, reason: 'budget: research-monthly spent' }]]);
+    const plan = schedule(snap({ pending: [j], offers: [offer()], budget }), T0, policy);
+    expect(plan.actions).toEqual(action ? [{ kind: action, jobId: j.id, reason }] : []);
+    if (!action) expect(plan.unplaced).toEqual([{ jobId: j.id, reasons: { BUDGET: 1 }, message: reason }]);
+  });
+
+  it('releases a job held by a budget once the budget allows it, and places it', () => {
+    const j = job({ state: 'held', reason: 'budget: research-monthly spent' });
+    const plan = schedule(snap({ pending: [j], offers: [offer()] }), T0, policy);
+    expect(kinds(plan.actions)).toEqual(['release', 'launch']);
+    expect(plan.actions[0]).toMatchObject({ reason: 'budget allows it again' });
+  });
+
+  it('places a spot-only job on spot, though on-demand is cheaper', () => {
+    const od = offer({ market: 'on-demand', pricePerHour: 5, instanceType: 'od' });
+    const spot = offer({ market: 'spot', pricePerHour: 9, instanceType: 'spot' });
+    const budget = new Map([['job-1', { kind: 'spot-only' as const, reason: 'budget: spot only' }]]);
+    const plan = schedule(snap({ pending: [job()], offers: [od, spot], budget }), T0, policy);
+    expect(plan.actions[0]).toMatchObject({ kind: 'launch', nodes: [{ offer: { instanceType: 'spot' } }] });
+  });
+
   it('releases a drained node as soon as its last job has left, and keeps one still draining', () => {
     const drained = node({ id: 'drained', state: 'draining', lastBusyAt: T0.toISOString() });
     const draining = node({ id: 'draining', state: 'draining', jobIds: ['x'] });

@@ -16,6 +16,7 @@ export const Reason = {
   DEADLINE: 'DEADLINE',
   DEADLINE_MARKET: 'DEADLINE_MARKET',
   UNPRICED: 'UNPRICED',
+  BUDGET: 'BUDGET',
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
@@ -38,4 +39,5 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   DEADLINE: 'cannot finish before the deadline here',
   DEADLINE_MARKET: 'the deadline policy (Uniform Progress) chose the other market',
   UNPRICED: 'no finite expected cost',
+  BUDGET: 'held by a budget policy',
 };
