@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { type BootstrapInput, bootstrapScript } from './agent/bootstrap.js';
 import { policyInvalidAlert } from './alerts/budget-alerts.js';
 import { SlackNotifier } from './alerts/slack.js';
 import { resolveWebhook, secretsDirOf } from './alerts/webhooks.js';
@@ -23,6 +24,7 @@ import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from '
 import { costModel } from './core/placement/model-cost.js';
 import { formatPolicyIssue, PolicyError } from './policies/load.js';
 import { PolicyWatcher } from './policies/watch.js';
+import { AgentService } from './services/agents.js';
 import { Alerts } from './services/alerts.js';
 import { Availability } from './services/availability.js';
 import { JobService } from './services/jobs.js';
@@ -167,7 +169,10 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     store,
     providers,
     providerFor,
-    { launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds },
+    {
+      launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds,
+      bootstrapFor: agentBootstrap(config, store, now),
+    },
     log.child({ component: 'provisioner' }),
   );
   const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
@@ -203,6 +208,17 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     },
     log.child({ component: 'scheduler' }),
   );
+  const agents = new AgentService(
+    store,
+    reports,
+    {
+      heartbeatSeconds: config.agent.heartbeatSeconds,
+      nodeLostSeconds: config.agent.nodeLostSeconds,
+      noticeMarginSeconds: config.costModel.noticeMarginSeconds,
+    },
+    (jobIds, nodeId, t) => scheduler.replace(jobIds, nodeId, t),
+    log.child({ component: 'agents' }),
+  );
   const reconciler = new Reconciler(
     store,
     providers,
@@ -216,7 +232,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { retry: { baseMs: config.market.retryBaseSeconds * 1000, maxMs: config.market.retryMaxSeconds * 1000 } },
     log.child({ component: 'market' }),
   );
-  const simAgents = sim ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours) : null;
+  const simAgents = sim && config.sim.mode === 'in-process' ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours) : null;
   const jobs = new JobService(store, providers, provisioner, {
     idempotencyHours: config.api.idempotencyHours,
   });
@@ -228,6 +244,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     everySeconds(config.scheduler.tickSeconds),
     async (t) => {
       await simAgents?.tick(t);
+      agents.tick(t);
       await reconciler.tick(t);
       await scheduler.tick(t);
     },
@@ -262,6 +279,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   const app = await buildApp({
     store,
     jobs,
+    agents,
     providers,
     availability,
     cost,
@@ -313,6 +331,43 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       return stopping;
     },
   };
+}
+
+/**
+ * The bootstrap script of a node launched on a cloud (not the in-process simulation, whose agents are played
+ * by SimAgents): a bootstrap token for that node, and the agent installed from an image, a command or npm.
+ */
+function agentBootstrap(config: Readonly<Config>, store: Store, now: () => Date) {
+  const daemonUrl = config.agent.daemonUrl ?? `http://${config.api.host}:${config.api.port}`;
+  const install: BootstrapInput['install'] = config.agent.image
+    ? { method: 'image', image: config.agent.image }
+    : config.agent.installCommand
+      ? { method: 'command', command: config.agent.installCommand }
+      : { method: 'npm', version: packageVersion() };
+  return (node: NodeRecord): string | undefined => {
+    if (node.provider === 'sim') return undefined;
+    const t = now();
+    const expires = new Date(t.getTime() + config.agent.bootstrapTokenHours * 3_600_000);
+    const bootstrapToken = store.agents.issue(node.id, 'bootstrap', t, expires);
+    // Jobs on cloud nodes are container images: the agent runs them with docker.
+    const runtime = 'docker';
+    return bootstrapScript({
+      cloud: node.cloud,
+      daemonUrl,
+      nodeId: node.id,
+      bootstrapToken,
+      install,
+      runtime,
+    }).text;
+  };
+}
+
+function packageVersion(): string {
+  // dist/daemon.js and src/daemon.ts both sit one folder below package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 /** `gpusched daemon`: load the config, start, and stop gracefully on SIGTERM/SIGINT (forcefully on a second). */

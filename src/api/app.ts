@@ -8,13 +8,16 @@ import { Value } from 'typebox/value';
 import type { SimProvider } from '../clouds/sim/provider.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
 import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
+import type { AgentService } from '../services/agents.js';
 import type { Availability } from '../services/availability.js';
 import type { Providers } from '../services/billing.js';
 import { ApiError, type JobService } from '../services/jobs.js';
 import type { Store } from '../store/store.js';
 import { makeAuthenticate } from './auth.js';
+import { agentRoutes } from './routes/agent.js';
 import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
+import { jobOutputRoutes } from './routes/job-output.js';
 import { jobRoutes } from './routes/jobs.js';
 import { marketRoutes } from './routes/market.js';
 import { simRoutes } from './routes/sim.js';
@@ -27,6 +30,8 @@ export interface AppDeps {
   availability: Availability;
   /** What a placement costs: the scheduler's own function, so explain agrees with it. */
   cost: CostFn;
+  /** The agent protocol's service: enables /v1/agent (node tokens, not team tokens). */
+  agents?: AgentService;
   /** Present when the simulated cloud runs: enables /v1/sim. */
   sim?: SimProvider;
   adminTokenHash: string;
@@ -110,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     async (v1) => {
       v1.addHook('onRequest', makeAuthenticate(deps.store, deps.adminTokenHash));
       await v1.register(jobRoutes, { deps });
+      await v1.register(jobOutputRoutes, { deps });
       await v1.register(marketRoutes, { deps });
       await v1.register(tokenRoutes, { deps });
       await v1.register(alertRoutes, { alerts: deps.store.alerts });
@@ -117,5 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/v1' },
   );
+  // A sibling of the team API, without its token check: agents authenticate with node tokens.
+  if (deps.agents) await app.register(agentRoutes, { prefix: '/v1', agents: deps.agents, now: deps.now });
   return app;
 }

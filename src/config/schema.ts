@@ -344,6 +344,35 @@ export const ConfigSchema = Type.Object(
         }),
       }),
     }),
+    agent: group('Node agents and their protocol (docs/agent-protocol.md).', {
+      heartbeatSeconds: Type.Number({
+        exclusiveMinimum: 0,
+        default: 5,
+        description: 'How often agents report (they also report at once on a notice).',
+      }),
+      nodeLostSeconds: Type.Number({
+        exclusiveMinimum: 0,
+        default: 30,
+        description: 'A registered node silent this long is lost: its jobs resume elsewhere.',
+      }),
+      bootstrapTokenHours: Type.Number({
+        exclusiveMinimum: 0,
+        default: 24,
+        description: 'How long a launched node has to register with its bootstrap token.',
+      }),
+      daemonUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+        default: null,
+        description: 'The URL agents reach the daemon at; null: http://<api.host>:<api.port>.',
+      }),
+      image: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+        default: null,
+        description: 'A container image with gpusched that nodes run the agent from; null: install it with npm.',
+      }),
+      installCommand: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+        default: null,
+        description: 'A shell command that installs the agent on a node, instead of npm or an image.',
+      }),
+    }),
     policies: group('Budget policies (policies/README.md).', {
       dir: Type.String({
         minLength: 1,
@@ -359,6 +388,11 @@ export const ConfigSchema = Type.Object(
     }),
     sim: group('The simulated clouds.', {
       enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),
+      mode: Type.Enum(['in-process', 'local'], {
+        default: 'in-process',
+        description:
+          "in-process: nodes are rows whose jobs run for their estimate; local: each node is a real `gpusched agent` process on this machine with its own simulated metadata server (docs/local-mode.md).",
+      }),
       timeScale: Type.Number({
         exclusiveMinimum: 0,
         default: 360,

@@ -15,6 +15,11 @@ import { nodeCost, type Providers, providerOf } from './billing.js';
 
 export interface ProvisionerOptions {
   launchFailureBlockSeconds: number;
+  /**
+   * The script that installs and starts the node's agent (user-data, startup-script, customData), with a
+   * bootstrap token issued for that node; undefined where no agent runs (the in-process simulation).
+   */
+  bootstrapFor?: (node: NodeRecord) => string | undefined;
 }
 
 export class Provisioner {
@@ -63,7 +68,12 @@ export class Provisioner {
    * Launches new nodes for the jobs that go onto them, all or nothing: a gang needs all its members, and the
    * jobs sharing a new node need that node.
    */
-  async launch(group: { nodes: NewNode[]; jobs: JobPlacement[] }, now: Date): Promise<void> {
+  async launch(
+    group: { nodes: NewNode[]; jobs: JobPlacement[] },
+    now: Date,
+    /** Spare nodes, launched ahead of the jobs that will need them (a reclaim notice): kept idle until then. */
+    spareUntil?: Date,
+  ): Promise<void> {
     const at = now.toISOString();
     const fresh = new Map(
       group.nodes.map((n) => [
@@ -74,7 +84,8 @@ export class Provisioner {
     const nodeIdOf = (u: UnitPlacement) =>
       u.where.kind === 'node' ? u.where.nodeId : (fresh.get(u.where.launchId)?.record.id ?? '');
     this.store.tx(() => {
-      for (const { record } of fresh.values()) this.store.nodes.insert(record);
+      for (const { record } of fresh.values())
+        this.store.nodes.insert(spareUntil ? { ...record, lastBusyAt: spareUntil.toISOString() } : record);
       for (const p of group.jobs) this.reserve(p, nodeIdOf, now);
     });
     const launches = [...fresh.values()];
@@ -88,6 +99,7 @@ export class Provisioner {
             nodeId: record.id,
             offer,
             tags: { 'gpusched-node': record.id, 'gpusched-job': jobIds[0] ?? '' },
+            ...this.bootstrap(record),
           }),
         ),
       );
@@ -109,13 +121,19 @@ export class Provisioner {
       this.log.info({ jobIds, nodeIds: ids, pools: launches.map((l) => poolKey(l.offer)) }, 'launched');
       const held = new Set(this.store.slots.forJobs(jobIds).map((s) => s.nodeId));
       for (const id of ids) {
-        if (held.has(id)) continue;
+        if (held.has(id) || spareUntil) continue;
         this.inFlight.delete(id);
         await this.terminate(id, 'no job wants it any more', now);
       }
     } finally {
       for (const id of ids) this.inFlight.delete(id);
     }
+  }
+
+  /** The launch's bootstrap script, issued after the node row exists (the token refers to it). */
+  private bootstrap(node: NodeRecord): { bootstrap?: string } {
+    const script = this.opts.bootstrapFor?.(node);
+    return script === undefined ? {} : { bootstrap: script };
   }
 
   /** The reserve step: the job scheduled onto its nodes and each unit's slot recorded, in the caller's transaction. */
@@ -204,7 +222,10 @@ export class Provisioner {
     }
     const terminatedAt = now.toISOString();
     const costUsd = nodeCost(this.providers, { ...node, terminatedAt }, now);
-    this.store.nodes.transition(nodeId, 'terminated', { terminatedAt, costUsd });
+    this.store.tx(() => {
+      this.store.nodes.transition(nodeId, 'terminated', { terminatedAt, costUsd });
+      this.store.agents.revokeNode(nodeId, now);
+    });
     this.log.info({ nodeId, reason, costUsd }, 'node terminated');
   }
 

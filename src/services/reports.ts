@@ -146,6 +146,7 @@ export class Reports {
         });
       }
       if (node.state !== 'lost') this.store.nodes.transition(nodeId, 'lost');
+      this.store.agents.revokeNode(nodeId, now);
       const terminatedAt = now.toISOString();
       const costUsd = nodeCost(this.providers, { ...node, terminatedAt }, now);
       this.store.nodes.transition(nodeId, 'terminated', { terminatedAt, costUsd });

@@ -56,8 +56,7 @@ export class Scheduler {
     private readonly log: Logger,
   ) {}
 
-  snapshot(now: Date): Snapshot {
-    const pending = this.store.jobs.inStates(['queued', 'held']);
+  snapshot(now: Date, pending: Job[] = this.store.jobs.inStates(['queued', 'held'])): Snapshot {
     const dependencyStates = new Map<string, { name: string; state: JobState }>();
     for (const id of new Set(pending.flatMap((j) => j.dependsOn))) {
       const dep = this.store.jobs.get(id);
@@ -101,6 +100,32 @@ export class Scheduler {
     await this.apply(plan, now);
     this.move(this.movesFor(snapshot, now), now);
     return plan;
+  }
+
+  /**
+   * Jobs about to leave a node under a reclaim notice get their replacement planned and launched now, in
+   * parallel with their checkpoint (as Karpenter does), not after the node is gone: the new nodes boot while
+   * the jobs checkpoint. They are launched as spares, kept until the notice runs out, and the jobs, once
+   * queued from their checkpoint, find them the cheapest place to go (booted already, same offer).
+   */
+  replace(jobIds: readonly string[], nodeId: string, now: Date): void {
+    const jobs = jobIds
+      .map((id) => this.store.jobs.get(id))
+      .filter((j): j is Job => j !== null)
+      .map((j) => ({ ...j, state: 'queued' as const, nodeIds: [], progress: this.progress.at(j, now) }));
+    if (jobs.length === 0) return;
+    const snapshot = { ...this.snapshot(now, jobs), dependencyStates: new Map() };
+    const plan = schedule(snapshot, now, { idleNodeSeconds: Number.POSITIVE_INFINITY, cost: this.opts.cost });
+    const notice = this.store.agents.notices(nodeId).at(-1)?.deadline;
+    const until = new Date(Math.max(now.getTime() + 120_000, notice ? Date.parse(notice) : 0));
+    for (const a of plan.actions) {
+      if (a.kind !== 'launch') continue;
+      this.provisioner.start(() => this.provisioner.launch({ nodes: a.nodes, jobs: [] }, now, until));
+      this.log.info(
+        { jobIds, from: nodeId, pools: a.nodes.map((n) => poolKey(n.offer)) },
+        'replacement launched',
+      );
+    }
   }
 
   /** Running jobs to move now: deadline moves on every tick, consolidation every `everySeconds`. */

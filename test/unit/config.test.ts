@@ -46,6 +46,14 @@ const DEFAULTS: Config = {
     minRunMinutes: 30,
     maxCandidates: 20,
   },
+  agent: {
+    heartbeatSeconds: 5,
+    nodeLostSeconds: 30,
+    bootstrapTokenHours: 24,
+    daemonUrl: null,
+    image: null,
+    installCommand: null,
+  },
   policies: { dir: 'policies', pollSeconds: 30 },
   costModel: { restartMinutes: 5, noticeMarginSeconds: 5, tablesDir: null },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
@@ -79,7 +87,7 @@ const DEFAULTS: Config = {
       launch: { image: '', subnetId: '', adminUsername: 'gpusched' },
     },
   },
-  sim: { enabled: true, timeScale: 360, bootSeconds: 90, catalog: null },
+  sim: { enabled: true, mode: 'in-process', timeScale: 360, bootSeconds: 90, catalog: null },
   shutdown: { graceSeconds: 10 },
 };
 
@@ -141,6 +149,14 @@ describe('the file overrides defaults', () => {
         minRunMinutes: 10,
         maxCandidates: 5,
       },
+      agent: {
+        heartbeatSeconds: 2,
+        nodeLostSeconds: 12,
+        bootstrapTokenHours: 1,
+        daemonUrl: 'https://gpusched.internal:7878',
+        image: 'ghcr.io/acme/gpusched:1',
+        installCommand: null,
+      },
       policies: { dir: '/etc/gpusched/policies', pollSeconds: 0 },
       costModel: { restartMinutes: 10, noticeMarginSeconds: 2, tablesDir: '/etc/gpusched/tables' },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
@@ -198,6 +214,7 @@ describe('the file overrides defaults', () => {
       },
       sim: {
         enabled: false,
+        mode: 'local',
         timeScale: 3600,
         bootSeconds: 30,
         catalog: 'data/catalog/test-offers.json',
@@ -396,7 +413,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, policies, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, agent, policies, sim, shutdown)',
         source: `${file}:5`,
       },
     ]);

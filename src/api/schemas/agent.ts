@@ -38,6 +38,9 @@ export const Telemetry = Type.Object(
   { additionalProperties: true },
 );
 
+export type GpuTelemetry = Static<typeof GpuTelemetry>;
+export type Telemetry = Static<typeof Telemetry>;
+
 export const RegisterBody = Type.Object(
   {
     nodeId: Id,
@@ -129,6 +132,7 @@ export const Command = Type.Union([
   Type.Object({ kind: Type.Literal('stop'), jobId: Id, reason: Type.String(), graceSeconds: Type.Number() }),
 ]);
 export type Command = Static<typeof Command>;
+export type Slot = Static<typeof Slot>;
 
 export const HeartbeatReply = Type.Object({
   assignments: Type.Array(Assignment),
@@ -193,3 +197,4 @@ export const LogsBody = Type.Object(
   { additionalProperties: false },
 );
 export type LogsBody = Static<typeof LogsBody>;
+export type OutputItem = Static<typeof OutputItem>;
