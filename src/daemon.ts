@@ -2,6 +2,7 @@
 // shutdown. Nothing else constructs services; tests build a daemon through `startDaemon` the same way.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { type BootstrapInput, bootstrapScript } from './agent/bootstrap.js';
 import { policyInvalidAlert } from './alerts/budget-alerts.js';
@@ -13,6 +14,7 @@ import { defaultCatalogPath, loadCatalog } from './catalog/load.js';
 import { loadLiveClouds } from './clouds/live.js';
 import type { CapacityProvider, MarketSource } from './clouds/ports.js';
 import { SimAgents } from './clouds/sim/agents.js';
+import { LocalAgents } from './clouds/sim/local-agents.js';
 import { SimMarket } from './clouds/sim/market.js';
 import { SimProvider } from './clouds/sim/provider.js';
 import { loadCostTables } from './config/cost-tables.js';
@@ -232,7 +234,27 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     { retry: { baseMs: config.market.retryBaseSeconds * 1000, maxMs: config.market.retryMaxSeconds * 1000 } },
     log.child({ component: 'market' }),
   );
-  const simAgents = sim && config.sim.mode === 'in-process' ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours) : null;
+  const simAgents =
+    sim && config.sim.mode === 'in-process'
+      ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours)
+      : null;
+  // Local mode: real agent processes play the simulated nodes (they need the API's URL, known once it listens).
+  let url = '';
+  const localAgents =
+    sim && config.sim.mode === 'local'
+      ? new LocalAgents(
+          store,
+          sim,
+          {
+            daemonUrl: () => url,
+            bin: fileURLToPath(new URL('../bin/gpusched.js', import.meta.url)),
+            dir: join(dataDir, 'local-nodes'),
+            bootstrapTokenHours: config.agent.bootstrapTokenHours,
+          },
+          now,
+          log.child({ component: 'local-agents' }),
+        )
+      : null;
   const jobs = new JobService(store, providers, provisioner, {
     idempotencyHours: config.api.idempotencyHours,
   });
@@ -244,6 +266,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     everySeconds(config.scheduler.tickSeconds),
     async (t) => {
       await simAgents?.tick(t);
+      await localAgents?.tick(t);
       agents.tick(t);
       await reconciler.tick(t);
       await scheduler.tick(t);
@@ -284,6 +307,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     availability,
     cost,
     ...(sim ? { sim } : {}),
+    ...(localAgents ? { localAgents } : {}),
     adminTokenHash: hashToken(admin.token),
     now,
     readiness: () => ({ store: store.db.open, market: market.ready }),
@@ -293,7 +317,6 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     logger: log.child({ component: 'api' }),
   });
 
-  let url = '';
   if (!opts.noListen) url = await app.listen({ host: config.api.host, port: config.api.port });
   if (!opts.manualTicks) {
     control.start();
@@ -323,6 +346,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
         // Launches in flight finish and are recorded (or rolled back) before the database closes.
         await provisioner.settled();
         policies?.close();
+        await localAgents?.close();
         await alerts.settled();
         for (const adapter of Object.values(live)) await adapter.close?.();
         store.close();

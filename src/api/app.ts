@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import type { LocalAgents } from '../clouds/sim/local-agents.js';
 import type { SimProvider } from '../clouds/sim/provider.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
 import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   agents?: AgentService;
   /** Present when the simulated cloud runs: enables /v1/sim. */
   sim?: SimProvider;
+  /** Present in the simulated cloud's local mode: interrupts go to the nodes' metadata servers. */
+  localAgents?: LocalAgents;
   adminTokenHash: string;
   now: () => Date;
   /** Readiness checks by name; /readyz is 200 when all are true. */

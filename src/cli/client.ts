@@ -301,4 +301,10 @@ export class ApiClient {
     const path = `/v1/sim/nodes/${encodeURIComponent(nodeId)}/interrupt`;
     return (await this.request<InterruptResult>('POST', path, { body })).body;
   }
+
+  /** Local mode: the node dies without notice. */
+  async loseNode(nodeId: string): Promise<{ nodeId: string; lost: boolean }> {
+    const path = `/v1/sim/nodes/${encodeURIComponent(nodeId)}/lose`;
+    return (await this.request<{ nodeId: string; lost: boolean }>('POST', path, { body: {} })).body;
+  }
 }

@@ -37,4 +37,18 @@ export function registerAdminCommands(program: Command, ctx: Ctx): void {
     const result = await ctx.client().interruptNode(node, opts.cloud);
     emit(ctx.io, opts.json, result, () => interrupted(result));
   });
+  withJson(
+    sim
+      .command('lose')
+      .description('kill a local-mode node and everything on it without notice (sim.mode: local)')
+      .argument('<node>', 'node id'),
+  ).action(async (node: string, opts: { json?: boolean }) => {
+    const result = await ctx.client().loseNode(node);
+    emit(
+      ctx.io,
+      opts.json,
+      result,
+      () => `${node}: lost without notice; its jobs resume once its heartbeats are missed`,
+    );
+  });
 }
