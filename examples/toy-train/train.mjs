@@ -47,14 +47,8 @@ process.stdout.on('error', (e) => {
 const config = readConfig(process.argv.slice(2), process.env);
 const data = makeData(config.seed);
 
-// ---------------------------------------------------------------------------------------------------------
-// Train
-
-const state = config.resumeFrom ? loadCheckpoint(config.resumeFrom) : freshState(config.seed);
-if (config.resumeFrom) log(`resumed from ${config.resumeFrom} at step ${state.step}`);
-else metric({ step: 0, learningRate: LEARNING_RATE, batchSize: BATCH, samples: SAMPLES, seed: config.seed });
-
-// Signal handlers only take note; the work happens at the next step boundary, where the state is whole.
+// Signal handlers only take note; the work happens at the next step boundary, where the state is whole. They are
+// installed first: a signal that comes before them would kill the process (the default action).
 let checkpointRequested = false;
 let stopSignal = null;
 process.on(config.checkpointSignal, () => {
@@ -69,6 +63,14 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
     stopSignal = signal;
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Train
+
+const state = config.resumeFrom ? loadCheckpoint(config.resumeFrom) : freshState(config.seed);
+// Only now say we are up: the signal handlers above are in place, so a checkpoint asked from here on is kept.
+if (config.resumeFrom) log(`resumed from ${config.resumeFrom} at step ${state.step}`);
+else metric({ step: 0, learningRate: LEARNING_RATE, batchSize: BATCH, samples: SAMPLES, seed: config.seed });
 
 let lastCheckpointAt = Date.now();
 while (state.step < config.steps && !stopSignal) {

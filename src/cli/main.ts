@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError, UnreachableError } from './client.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerBudgetCommands } from './commands/budgets.js';
 import { registerCapacityCommands } from './commands/capacity.js';
 import { registerJobCommands } from './commands/jobs.js';
@@ -51,6 +52,7 @@ export function buildProgram(io: Io): { program: Command; ctx: Ctx } {
   registerLocalCommands(program, ctx);
   registerPlanCommand(program, ctx);
   registerBudgetCommands(program, ctx);
+  registerAgentCommand(program, ctx);
   return { program, ctx };
 }
 

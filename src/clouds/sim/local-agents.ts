@@ -118,9 +118,11 @@ export class LocalAgents {
           'process',
           '--metadata-endpoint',
           metadata.url,
+          '--data-dir',
+          dir,
         ],
         {
-          cwd: dir,
+          // Run from the daemon's working directory: a job's relative command (node examples/…) resolves there.
           env: { ...process.env, GPUSCHED_URL: this.opts.daemonUrl(), GPUSCHED_TOKEN: token },
           stdio: ['ignore', out, out],
         },
