@@ -31,6 +31,8 @@ COPY config ./config
 COPY data ./data
 COPY migrations ./migrations
 COPY policies ./policies
+# The dashboard (/ui): static files served as they are.
+COPY ui ./ui
 RUN ln -s /app/bin/gpusched.js /usr/local/bin/gpusched \
     && mkdir -p /data && chown node:node /data
 USER node

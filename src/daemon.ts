@@ -24,12 +24,24 @@ import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
 import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
 import { costModel } from './core/placement/model-cost.js';
+import {
+  budgetsSnapshot,
+  publishAlert,
+  startEvents,
+  startObservability,
+  storeTelemetry,
+} from './observability.js';
 import { formatPolicyIssue, PolicyError } from './policies/load.js';
 import { PolicyWatcher } from './policies/watch.js';
 import { AgentService } from './services/agents.js';
 import { Alerts } from './services/alerts.js';
 import { Availability } from './services/availability.js';
+import { BudgetBook } from './services/budget-book.js';
+import { BudgetEnforcer } from './services/budget-enforcer.js';
+import { BudgetReconciler, billingSources } from './services/budget-reconcile.js';
+import { Budgets } from './services/budgets.js';
 import { JobService } from './services/jobs.js';
+import { SpendLedger } from './services/ledger.js';
 import { everySeconds, Loop } from './services/loop.js';
 import { MarketPoller } from './services/market.js';
 import { ProgressMeter } from './services/progress.js';
@@ -49,6 +61,8 @@ export interface Daemon {
   sim: SimProvider | null;
   /** Runs one control tick now (node reports, reconciliation, scheduling) and waits for it. */
   tick(): Promise<void>;
+  /** Polls every market source now (with manual ticks nothing else does after the start). */
+  pollMarket(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +73,12 @@ export interface StartOptions {
   manualTicks?: boolean;
   /** Do not listen on a port (tests use app.inject). */
   noListen?: boolean;
+  /**
+   * The replay simulator (docs/replay.md): these market sources instead of the simulated clouds' catalog, and
+   * in-process agents that keep the job contract (periodic checkpoints, checkpoints that take their time,
+   * notices reported to the agent service as a real agent reports them).
+   */
+  replay?: { marketSources: readonly MarketSource[] };
 }
 
 /** The admin token: from the config (env), or the one in the data directory, created on first start. */
@@ -82,6 +102,8 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   mkdirSync(dataDir, { recursive: true });
   const dbFile = config.database.file === ':memory:' ? ':memory:' : resolve(dataDir, config.database.file);
   const store = openStore(dbFile);
+  // The event bus (docs/observability.md) hears every job and node change the store commits, and new alerts.
+  const events = startEvents(store, now);
   const admin = resolveAdminToken(config, dataDir);
 
   const providers = new Map<string, CapacityProvider>();
@@ -99,8 +121,11 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
         ? config.sim.catalog
         : resolve(config.sim.catalog)
       : defaultCatalogPath();
-    const catalog = loadCatalog(catalogPath, now().toISOString());
-    for (const cloud of CLOUDS) sources.push(new SimMarket(cloud, catalog));
+    if (opts.replay) sources.push(...opts.replay.marketSources);
+    else {
+      const catalog = loadCatalog(catalogPath, now().toISOString());
+      for (const cloud of CLOUDS) sources.push(new SimMarket(cloud, catalog));
+    }
   }
   const live = await loadLiveClouds(config, now, { warn: (cloud, message) => log.warn({ cloud }, message) });
   for (const [cloud, adapter] of Object.entries(live)) {
@@ -137,7 +162,13 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     logger: log.child({ component: 'alerts' }),
     secretsDir,
   });
-  const alerts = new Alerts(store, notifier, now, log.child({ component: 'alerts' }));
+  const alerts = new Alerts(
+    store,
+    notifier,
+    now,
+    log.child({ component: 'alerts' }),
+    publishAlert(events.bus),
+  );
   const policiesDir = resolve(config.policies.dir);
   // A bad folder at start stops the daemon (PolicyError, like a bad config); a bad edit later keeps the last
   // good policies in force and raises an alert. No folder at all: no budgets (a daemon run outside its
@@ -159,12 +190,18 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       })
     : null;
   alerts.resendPending();
+  // The spend ledger: rows cut at the periods of the policies in force; every run that ends is closed in it.
+  const policiesInForce = () => policies?.current.policies ?? [];
+  const ledger = new SpendLedger(store, providers, policiesInForce);
 
   const reports = new Reports(
     store,
     providers,
     progress,
-    { interruptionBlockSeconds: config.scheduler.interruptionBlockSeconds },
+    {
+      interruptionBlockSeconds: config.scheduler.interruptionBlockSeconds,
+      closeRun: (job, t) => ledger.closeRun(job, t),
+    },
     log.child({ component: 'reports' }),
   );
   const provisioner = new Provisioner(
@@ -178,6 +215,38 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     log.child({ component: 'provisioner' }),
   );
   const availability = new Availability(store, providers, loadAwsSpotAdvisorBuckets());
+  // Budgets: admission at submit, the scheduler's budget port, and (in the control loop) accrual, actions and
+  // alerts; estimates use the scheduler's cost function on the offers it would see.
+  const book = new BudgetBook(store, ledger, progress);
+  const budgets = new Budgets({
+    store,
+    book,
+    policies: policiesInForce,
+    cost,
+    offers: (t) => availability.annotate(store.offers.list(), t),
+  });
+  const enforcer = new BudgetEnforcer({
+    store,
+    ledger,
+    book,
+    budgets,
+    policies: policiesInForce,
+    alerts,
+    ledgerSeconds: config.policies.ledgerSeconds,
+    log: log.child({ component: 'budgets' }),
+  });
+  // Metrics, anomaly alerts and the API's /metrics, /v1/events and /ui; GPU figures from the agents' heartbeats.
+  const observability = startObservability({
+    config,
+    store,
+    bus: events.bus,
+    eventLog: events.eventLog,
+    now,
+    alerts,
+    telemetry: storeTelemetry(store),
+    budgets: budgetsSnapshot(budgets, now),
+    log: log.child({ component: 'anomalies' }),
+  });
   const { enabled: consolidating, ...consolidation } = config.consolidation;
   const scheduler = new Scheduler(
     store,
@@ -191,6 +260,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       fairShareWindowHours: config.scheduler.fairShareWindowHours,
       teamWeights: config.scheduler.teamWeights,
       restartHours: config.costModel.restartMinutes / 60,
+      budget: (pending, t) => budgets.verdicts(pending, t),
       consolidation: consolidating
         ? {
             ...consolidation,
@@ -236,7 +306,20 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
   );
   const simAgents =
     sim && config.sim.mode === 'in-process'
-      ? new SimAgents(store, sim, reports, config.sim.timeScale, runtimeHours)
+      ? new SimAgents(
+          store,
+          sim,
+          reports,
+          config.sim.timeScale,
+          runtimeHours,
+          opts.replay
+            ? {
+                periodicCheckpoints: true,
+                checkpointTakesGrace: true,
+                notice: (nodeId, n, t) => agents.notice(nodeId, { ...n, kind: 'preempt' }, t),
+              }
+            : {},
+        )
       : null;
   // Local mode: real agent processes play the simulated nodes (they need the API's URL, known once it listens).
   let url = '';
@@ -255,9 +338,17 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
           log.child({ component: 'local-agents' }),
         )
       : null;
-  const jobs = new JobService(store, providers, provisioner, {
-    idempotencyHours: config.api.idempotencyHours,
-  });
+  const jobs = new JobService(
+    store,
+    providers,
+    provisioner,
+    { idempotencyHours: config.api.idempotencyHours },
+    {
+      estimate: (subject, t) => budgets.estimate(subject, t),
+      admit: (job, estimate, t) => budgets.admit(job, estimate, t),
+      closeRun: (job, t) => ledger.closeRun(job, t),
+    },
+  );
 
   // One control loop runs node reports, reconciliation and scheduling in this order, so each step sees
   // what the one before settled (a job that just finished frees its node before the scheduler looks).
@@ -269,7 +360,9 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       await localAgents?.tick(t);
       agents.tick(t);
       await reconciler.tick(t);
+      enforcer.tick(t);
       await scheduler.tick(t);
+      observability.anomalies.tick(t);
     },
     now,
     log,
@@ -290,6 +383,14 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     return loop;
   });
 
+  // The ledger against what clouds billed, where an adapter can say (Azure usage details).
+  const billing = billingSources(live);
+  const drift = new BudgetReconciler(store, policiesInForce, billing, log.child({ component: 'budgets' }));
+  const reconcile =
+    billing.length > 0
+      ? new Loop('budgets:reconcile', config.policies.reconcileCron, (t) => drift.reconcile(t), now, log)
+      : null;
+
   // Recover before serving: the market is read and the store agrees with the clouds (a crash may have
   // left launches half done) before any new work is accepted.
   for (const [i, source] of sources.entries()) {
@@ -306,6 +407,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     providers,
     availability,
     cost,
+    budgets,
     ...(sim ? { sim } : {}),
     ...(localAgents ? { localAgents } : {}),
     adminTokenHash: hashToken(admin.token),
@@ -315,12 +417,14 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     kick: opts.manualTicks ? undefined : () => void control.run(),
     bodyLimitBytes: config.api.bodyLimitBytes,
     logger: log.child({ component: 'api' }),
+    observability: observability.api,
   });
 
   if (!opts.noListen) url = await app.listen({ host: config.api.host, port: config.api.port });
   if (!opts.manualTicks) {
     control.start();
     for (const l of marketLoops) l.start();
+    reconcile?.start();
   }
   log.info(
     { url, dataDir, adminTokenFile: admin.file, providers: [...providers.keys()] },
@@ -338,17 +442,22 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       await control.run();
       await provisioner.settled();
     },
+    async pollMarket() {
+      for (const source of sources) await market.poll(source, now());
+    },
     stop() {
       stopping ??= (async () => {
         // Stop taking work, let the ticks in flight finish their writes, then close the database.
         await app.close();
-        await Promise.all([control.stop(), ...marketLoops.map((l) => l.stop())]);
+        await Promise.all([control.stop(), ...marketLoops.map((l) => l.stop()), reconcile?.stop()]);
         // Launches in flight finish and are recorded (or rolled back) before the database closes.
         await provisioner.settled();
         policies?.close();
         await localAgents?.close();
         await alerts.settled();
         for (const adapter of Object.values(live)) await adapter.close?.();
+        observability.close();
+        events.stop();
         store.close();
         log.info('gpusched daemon stopped');
       })();

@@ -179,10 +179,13 @@ class Agent {
         'a second unit of a job on one node: only the lowest runs here',
       );
     for (const id of plan.forget) this.jobs.delete(id);
-    for (const id of plan.stop)
-      this.jobs
-        .get(id)
-        ?.stop((this.o.unassignedGraceSeconds ?? 30) * 1000, 'no longer assigned to this node');
+    for (const id of plan.stop) {
+      const j = this.jobs.get(id);
+      // A job that left with the checkpoint it was told to write goes at once: anything it did since is thrown
+      // away, and a graceful stop would only let it write a stale checkpoint where the new run keeps its own.
+      if (j?.movedWithCheckpoint) j.stop(0, 'moved with its checkpoint');
+      else j?.stop((this.o.unassignedGraceSeconds ?? 30) * 1000, 'no longer assigned to this node');
+    }
     for (const a of [...plan.restart, ...plan.start]) this.startJob(a);
   }
 
@@ -276,7 +279,9 @@ class Agent {
     this.log.error(
       'the daemon no longer accepts this node; stopping its jobs (they run elsewhere now, and two runs must not write one checkpoint directory)',
     );
-    for (const j of live) j.stop((this.o.unassignedGraceSeconds ?? 30) * 1000, 'node token revoked');
+    // At once: their work since the checkpoint they moved with is thrown away, and a graceful stop would let
+    // them write one more checkpoint into the directory the new run uses.
+    for (const j of live) j.stop(0, 'node token revoked');
   }
 
   private warnOnce(key: string, fields: object, msg: string): void {

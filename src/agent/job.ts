@@ -63,6 +63,8 @@ export class JobRun {
   private inFlight: Promise<CheckpointOutcome> | undefined;
   /** The checkpoint written for the reclaim notice in force. */
   private noticeManifest: CheckpointManifest | null = null;
+  /** It wrote a checkpoint because it was told to (a notice, an order): the job moves on with that one. */
+  movedWithCheckpoint = false;
   /** Ends every wait for a manifest: the job has exited (it writes no more), or the agent shuts down. */
   private readonly waits = new AbortController();
   /** A heartbeat the daemon answered carried `exited`. */
@@ -195,6 +197,7 @@ export class JobRun {
     // new one before a read after the signal would see the old.
     const before = await this.readManifest();
     const signal = this.assignment.checkpointSignal;
+    const signalledAt = Date.now();
     const delivered = await deliverCheckpointSignal(handle, signal, {
       jobId: this.jobId,
       reason: req.reason,
@@ -221,6 +224,7 @@ export class JobRun {
     const manifest = await waitForNewManifest({
       dir: this.dirs.checkpointDir,
       before,
+      notBefore: signalledAt,
       until: req.waitUntil,
       pollMs: this.ctx.checkpointPollMs,
       signal: this.waits.signal,
@@ -235,9 +239,12 @@ export class JobRun {
       return { delivered, manifest };
     }
     if (req.cause === 'notice') this.noticeManifest = manifest;
+    this.movedWithCheckpoint = true;
     // Not for long: a daemon slow to take the notice must not keep the checkpoint from it. Reported first, it is
     // taken as a periodic one, and the checkpoint order that follows the notice is answered with it again.
     if (req.reportAfter) await settledWithin(req.reportAfter, REPORT_AFTER_NOTICE_MAX_MS);
+    // The job's last lines first: once the checkpoint moves it, its node may be gone within a second.
+    if (req.cause === 'notice') await settledWithin(this.batcher.flush(), 2_000);
     await this.report(manifest, req.cause, req.cause === 'notice');
     return { delivered, manifest };
   }

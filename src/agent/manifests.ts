@@ -33,9 +33,19 @@ export interface WaitForChangeOptions {
   readonly signal?: AbortSignal;
   /** Each distinct problem with the file, once. */
   readonly onInvalid?: (e: Error) => void;
+  /** Only a manifest written at or after this instant (ms since the epoch: when the signal went) answers. */
+  readonly notBefore?: number;
 }
 
 /** The first manifest other than `before`, or null at `until` (or when aborted). Polls: FUSE mounts send no events. */
+/**
+ * A manifest written before the signal answers nothing: a periodic checkpoint the job wrote between the read of
+ * the old manifest and the signal would otherwise be taken, and the steps between it and the signal lost.
+ */
+function writtenSince(m: CheckpointManifest, notBefore: number | undefined): boolean {
+  return notBefore === undefined || Date.parse(m.at) >= notBefore;
+}
+
 export async function waitForNewManifest(o: WaitForChangeOptions): Promise<CheckpointManifest | null> {
   let lastProblem = '';
   const onInvalid = (e: Error) => {
@@ -44,7 +54,7 @@ export async function waitForNewManifest(o: WaitForChangeOptions): Promise<Check
   };
   for (;;) {
     const m = await readManifest(o.dir, onInvalid);
-    if (m && !sameManifest(m, o.before)) return m;
+    if (m && !sameManifest(m, o.before) && writtenSince(m, o.notBefore)) return m;
     const left = o.until - Date.now();
     if (left <= 0 || o.signal?.aborted) return null;
     await new Promise<void>((resolve) => {
@@ -59,7 +69,7 @@ export async function waitForNewManifest(o: WaitForChangeOptions): Promise<Check
     if (o.signal?.aborted) {
       // One last look: what was written before the abort still counts.
       const last = await readManifest(o.dir, onInvalid);
-      return last && !sameManifest(last, o.before) ? last : null;
+      return last && !sameManifest(last, o.before) && writtenSince(last, o.notBefore) ? last : null;
     }
   }
 }

@@ -3,6 +3,7 @@
 // `blocks` is what the channel shows. Slack's limits are kept: a header's text at most 150 characters, a
 // section's 3000, a field's 2000, at most 10 fields.
 import { at, type BudgetAction, usd } from '../core/budget.js';
+import type { GpuIdleAlert, JobFailingAlert, PriceJumpAlert } from './anomaly-alerts.js';
 import type { Alert, BudgetFacts } from './notifier.js';
 
 export interface PlainText {
@@ -95,6 +96,12 @@ export function slackMessage(alert: Alert): SlackMessage {
         ],
       };
     }
+    case 'gpu-idle':
+      return gpuIdleMessage(alert);
+    case 'job-failing':
+      return jobFailingMessage(alert);
+    case 'price-jump':
+      return priceJumpMessage(alert);
     case 'test':
       return {
         text: `gpusched test message for webhook ${alert.webhook}`,
@@ -186,4 +193,84 @@ function listed(names: readonly string[], max: number): string {
   const unique = [...new Set(names)];
   const shown = unique.slice(0, max).join(', ');
   return unique.length > max ? `${shown} and ${unique.length - max} more` : shown;
+}
+
+// Anomaly alerts (alerts/anomaly-alerts.ts): what was seen, what it costs, and the command to look closer.
+
+function gpuIdleMessage(alert: GpuIdleAlert): SlackMessage {
+  const util = `${formatPercent(round1(alert.utilizationPercent))}%`;
+  const minutes = Math.round(alert.idleMinutes);
+  return {
+    text: `Job ${alert.jobName} (${alert.jobId}, team ${alert.team}): GPUs idle for ${minutes} min (${util} utilisation, below ${formatPercent(alert.thresholdPercent)}%)`,
+    blocks: [
+      header(`:zzz: ${alert.jobName}: GPUs idle for ${minutes} min`),
+      section(
+        `The GPUs of job *${escapeMrkdwn(alert.jobName)}* (\`${escapeMrkdwn(alert.jobId)}\`) have averaged *${util}* utilisation for *${minutes} minutes*, below the ${formatPercent(alert.thresholdPercent)}% threshold, while the job costs *${usd(alert.costPerHour)}/h*. Check that it is not stuck (data, a lock, a dead worker); \`gpusched cancel ${escapeMrkdwn(alert.jobId)}\` stops it.`,
+      ),
+      {
+        type: 'section',
+        fields: [
+          field('Team', alert.team),
+          field('Nodes', alert.nodeIds.join(', ') || '—'),
+          field('Run started', alert.runStartedAt),
+          field('Idle after', `${formatPercent(alert.minMinutes)} min`),
+        ],
+      },
+      context(`Anomaly: idle GPUs · ${escapeMrkdwn(alert.at)}`),
+    ],
+  };
+}
+
+function jobFailingMessage(alert: JobFailingAlert): SlackMessage {
+  const latest = alert.jobIds[0];
+  const reason = alert.lastReason === null ? '' : ` Last reason: \`${escapeMrkdwn(alert.lastReason)}\`.`;
+  const look = latest === undefined ? '' : ` The latest: \`gpusched job ${escapeMrkdwn(latest)}\`.`;
+  return {
+    text: `Job ${alert.team}/${alert.jobName} failed ${alert.failures} times in ${formatPercent(alert.windowMinutes)} min`,
+    blocks: [
+      header(`:repeat: ${alert.team}/${alert.jobName}: failed ${alert.failures} times`),
+      section(
+        `*${alert.failures}* runs of *${escapeMrkdwn(alert.jobName)}* (team *${escapeMrkdwn(alert.team)}*) failed in the last *${formatPercent(alert.windowMinutes)} minutes* (alerting from ${alert.threshold}).${reason}${look}`,
+      ),
+      {
+        type: 'section',
+        fields: [
+          field('Team', alert.team),
+          field('Job name', alert.jobName),
+          field('Failed jobs', alert.jobIds.join(', ') || '—'),
+          field('Window from', alert.windowKey),
+        ],
+      },
+      context(`Anomaly: repeated failures · ${escapeMrkdwn(alert.at)}`),
+    ],
+  };
+}
+
+function priceJumpMessage(alert: PriceJumpAlert): SlackMessage {
+  const where = `${alert.cloud} ${alert.region}${alert.zone ? ` ${alert.zone}` : ''}`;
+  const up = `+${formatPercent(round1(alert.increasePercent))}%`;
+  const jobs = alert.jobIds.length === 0 ? 'none' : alert.jobIds.join(', ');
+  return {
+    text: `Price jump: ${alert.market} ${alert.instanceType} in ${where} is ${usd(alert.pricePerHour)}/h, ${up} over its node's launch price of ${usd(alert.launchPricePerHour)}/h`,
+    blocks: [
+      header(`:chart_with_upwards_trend: Price jump: ${alert.instanceType} ${alert.market} in ${where}`),
+      section(
+        `The ${escapeMrkdwn(alert.market)} price of *${escapeMrkdwn(alert.instanceType)}* in *${escapeMrkdwn(where)}* is now *${usd(alert.pricePerHour)}/h*, *${up}* over the ${usd(alert.launchPricePerHour)}/h node \`${escapeMrkdwn(alert.nodeId)}\` was launched at (alerting from +${formatPercent(alert.thresholdPercent)}%). Consolidation may move its work; \`gpusched nodes\` shows the fleet.`,
+      ),
+      {
+        type: 'section',
+        fields: [
+          field('Pool', alert.pool),
+          field('Node', alert.nodeId),
+          field('Jobs on it', jobs),
+          field('Observed', alert.observedAt),
+        ],
+      },
+      context(`Anomaly: price jump · ${escapeMrkdwn(alert.at)}`),
+    ],
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

@@ -3,6 +3,7 @@
 // to Slack Block Kit (blocks.ts) and written to the log. Implementations: SlackNotifier (slack.ts), which falls
 // back to the log when no webhook is configured.
 import type { BudgetAction, Period } from '../core/budget.js';
+import { type AnomalyAlert, anomalyKey } from './anomaly-alerts.js';
 
 /** The numbers every budget alert carries: enough to render it without looking anything up. */
 export interface BudgetFacts {
@@ -53,13 +54,32 @@ export type Alert =
       readonly fingerprint: string;
       readonly at: string;
     }
+  /** Anomalies (alerts/anomaly-alerts.ts): idle GPUs, a job failing repeatedly, a price jump in a pool in use. */
+  | AnomalyAlert
   /** `gpusched alerts test`: proves the webhook works. Not stored. */
   | { readonly kind: 'test'; readonly webhook: string; readonly sentAt: string };
 
 export type AlertKind = Alert['kind'];
-export const ALERT_KINDS: readonly AlertKind[] = ['threshold', 'forecast', 'limit', 'policy-invalid', 'test'];
-/** The kinds kept in the alert history (a test message is not). */
-export const STORED_ALERT_KINDS = ['threshold', 'forecast', 'limit', 'policy-invalid'] as const;
+export const ALERT_KINDS: readonly AlertKind[] = [
+  'threshold',
+  'forecast',
+  'limit',
+  'policy-invalid',
+  'gpu-idle',
+  'job-failing',
+  'price-jump',
+  'test',
+];
+/** The kinds kept in the alert history (a test message is not); migration 0007 allows the anomaly kinds. */
+export const STORED_ALERT_KINDS = [
+  'threshold',
+  'forecast',
+  'limit',
+  'policy-invalid',
+  'gpu-idle',
+  'job-failing',
+  'price-jump',
+] as const;
 export type StoredAlertKind = (typeof STORED_ALERT_KINDS)[number];
 export type StoredAlert = Extract<Alert, { kind: StoredAlertKind }>;
 
@@ -92,6 +112,10 @@ export function alertKey(alert: StoredAlert): AlertKey {
       return { kind: alert.kind, policy: alert.policy, periodKey: alert.periodKey, threshold: 100 };
     case 'policy-invalid':
       return { kind: alert.kind, policy: alert.dir, periodKey: alert.fingerprint.slice(0, 16), threshold: 0 };
+    case 'gpu-idle':
+    case 'job-failing':
+    case 'price-jump':
+      return anomalyKey(alert);
   }
 }
 

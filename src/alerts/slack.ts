@@ -16,6 +16,7 @@ import {
   IncomingWebhookRequestError,
 } from '@slack/webhook';
 import { type BackoffPolicy, backoffMs } from '../core/backoff.js';
+import { anomalyLogFields } from './anomaly-alerts.js';
 import { slackMessage } from './blocks.js';
 import type { Alert, AlertLogger, Delivery, Notifier } from './notifier.js';
 import { type ResolvedWebhook, redact, WebhookConfigError, webhookPlaces } from './webhooks.js';
@@ -220,6 +221,10 @@ function logFields(alert: Alert): Record<string, unknown> {
       return { alert: alert.kind, dir: alert.dir };
     case 'test':
       return { alert: alert.kind };
+    case 'gpu-idle':
+    case 'job-failing':
+    case 'price-jump':
+      return anomalyLogFields(alert);
     default:
       return { alert: alert.kind, policy: alert.policy, period: alert.periodKey };
   }

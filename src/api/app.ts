@@ -12,17 +12,25 @@ import { formatIssues, type Issue, schemaIssues } from '../core/validate.js';
 import type { AgentService } from '../services/agents.js';
 import type { Availability } from '../services/availability.js';
 import type { Providers } from '../services/billing.js';
+import type { Budgets } from '../services/budgets.js';
 import { ApiError, type JobService } from '../services/jobs.js';
 import type { Store } from '../store/store.js';
 import { makeAuthenticate } from './auth.js';
+import { latencyHook, type ObservabilityDeps } from './observability.js';
 import { agentRoutes } from './routes/agent.js';
 import { alertRoutes } from './routes/alerts.js';
+import { budgetRoutes } from './routes/budgets.js';
+import { eventRoutes } from './routes/events.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { jobOutputRoutes } from './routes/job-output.js';
 import { jobRoutes } from './routes/jobs.js';
 import { marketRoutes } from './routes/market.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { priceHistoryRoutes } from './routes/price-history.js';
 import { simRoutes } from './routes/sim.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface AppDeps {
   store: Store;
@@ -31,6 +39,8 @@ export interface AppDeps {
   availability: Availability;
   /** What a placement costs: the scheduler's own function, so explain agrees with it. */
   cost: CostFn;
+  /** Budget enforcement and figures: enables /v1/budgets and the budget part of explain. */
+  budgets?: Budgets;
   /** The agent protocol's service: enables /v1/agent (node tokens, not team tokens). */
   agents?: AgentService;
   /** Present when the simulated cloud runs: enables /v1/sim. */
@@ -45,6 +55,8 @@ export interface AppDeps {
   kick?: () => void;
   bodyLimitBytes: number;
   logger?: FastifyBaseLogger | false;
+  /** Metrics, the event stream and the dashboard (api/observability.ts): enables /metrics, /v1/events, /ui. */
+  observability?: ObservabilityDeps;
 }
 
 export type App = FastifyInstance<
@@ -100,6 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   });
 
+  const obs = deps.observability;
+  if (obs) app.addHook('onResponse', latencyHook(obs.metrics));
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -116,16 +131,39 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { deps });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', makeAuthenticate(deps.store, deps.adminTokenHash));
+      v1.addHook(
+        'onRequest',
+        makeAuthenticate(
+          deps.store,
+          deps.adminTokenHash,
+          obs ? { sessions: obs.sessions, now: deps.now } : undefined,
+        ),
+      );
       await v1.register(jobRoutes, { deps });
       await v1.register(jobOutputRoutes, { deps });
       await v1.register(marketRoutes, { deps });
       await v1.register(tokenRoutes, { deps });
       await v1.register(alertRoutes, { alerts: deps.store.alerts });
+      if (deps.budgets)
+        await v1.register(budgetRoutes, { budgets: deps.budgets, store: deps.store, now: deps.now });
       if (deps.sim) await v1.register(simRoutes, { deps, sim: deps.sim });
+      if (obs) {
+        await v1.register(eventRoutes, { obs });
+        await v1.register(fleetRoutes, { deps, telemetry: obs.telemetry });
+        await v1.register(priceHistoryRoutes, { store: deps.store, now: deps.now });
+      }
     },
     { prefix: '/v1' },
   );
+  if (obs) {
+    await app.register(metricsRoutes, { obs, adminTokenHash: deps.adminTokenHash });
+    await app.register(uiRoutes, {
+      obs,
+      store: deps.store,
+      adminTokenHash: deps.adminTokenHash,
+      now: deps.now,
+    });
+  }
   // A sibling of the team API, without its token check: agents authenticate with node tokens.
   if (deps.agents) await app.register(agentRoutes, { prefix: '/v1', agents: deps.agents, now: deps.now });
   return app;

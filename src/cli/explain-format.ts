@@ -19,6 +19,19 @@ export interface ExplainBody {
   best: { where: ExplainWhere; costUsd: number; breakdown: Record<string, number> } | null;
   alternatives: { where: ExplainWhere; costUsd: number }[];
   rejected: { reason: string; text: string; count: number; examples: string[] }[];
+  /** What the budget policies make of the job (absent from daemons without budgets). */
+  budget?: {
+    verdict: string;
+    policies: {
+      name: string;
+      action: string;
+      state: string;
+      limitUsd: number;
+      spentUsd: number;
+      committedUsd: number;
+      remainingUsd: number;
+    }[];
+  } | null;
 }
 
 const where = (w: ExplainWhere) =>
@@ -34,6 +47,11 @@ export function explanationText(e: ExplainBody): string {
     lines.push(`best now    ${where(e.best.where)}: ${money(e.best.costUsd)} (${parts})`);
   } else {
     lines.push('best now    nothing fits');
+  }
+  for (const p of e.budget?.policies ?? []) {
+    lines.push(
+      `budget      ${p.name} (${p.action}, ${p.state}): ${money(p.spentUsd)} spent, ${money(p.committedUsd)} committed of ${money(p.limitUsd)}, ${money(p.remainingUsd)} left`,
+    );
   }
   if (e.alternatives.length) {
     lines.push('', 'alternatives');

@@ -12,6 +12,7 @@ import { registerJobCommands } from './commands/jobs.js';
 import { registerLocalCommands } from './commands/local.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { type Ctx, createCtx, type GlobalOptions } from './commands/shared.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { apiErrorLines, unreachableMessage } from './format.js';
 import { defaultIo, eprintln, type Io } from './io.js';
@@ -52,6 +53,7 @@ export function buildProgram(io: Io): { program: Command; ctx: Ctx } {
   registerLocalCommands(program, ctx);
   registerPlanCommand(program, ctx);
   registerBudgetCommands(program, ctx);
+  registerWatchCommand(program, ctx);
   registerAgentCommand(program, ctx);
   return { program, ctx };
 }

@@ -14,6 +14,7 @@ export function configRuleIssues(c: Config): PathIssue[] {
     [c.clouds.aws.pollCron, ['clouds', 'aws', 'pollCron']],
     [c.clouds.gcp.pollCron, ['clouds', 'gcp', 'pollCron']],
     [c.clouds.azure.pollCron, ['clouds', 'azure', 'pollCron']],
+    [c.policies.reconcileCron, ['policies', 'reconcileCron']],
   ];
   for (const [pattern, path] of crons)
     need(cron.validate(pattern), path, `"${pattern}" is not a valid cron pattern`);

@@ -366,7 +366,8 @@ export const ConfigSchema = Type.Object(
       }),
       image: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
         default: null,
-        description: 'A container image with gpusched that nodes run the agent from; null: install it with npm.',
+        description:
+          'A container image with gpusched that nodes run the agent from; null: install it with npm.',
       }),
       installCommand: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
         default: null,
@@ -385,13 +386,23 @@ export const ConfigSchema = Type.Object(
         default: 30,
         description: 'Re-read the folder this often besides file events; 0: file events only.',
       }),
+      ledgerSeconds: Type.Integer({
+        minimum: 1,
+        default: 60,
+        description: 'Wall seconds between ledger writes of running spend; spent is exact in between.',
+      }),
+      reconcileCron: Type.String({
+        minLength: 1,
+        default: '17 */6 * * *',
+        description: 'When to compare the ledger with cloud billing (Azure usage details; node-cron).',
+      }),
     }),
     sim: group('The simulated clouds.', {
       enabled: Type.Boolean({ default: true, description: 'Offer simulated capacity.' }),
       mode: Type.Enum(['in-process', 'local'], {
         default: 'in-process',
         description:
-          "in-process: nodes are rows whose jobs run for their estimate; local: each node is a real `gpusched agent` process on this machine with its own simulated metadata server (docs/local-mode.md).",
+          'in-process: nodes are rows whose jobs run for their estimate; local: each node is a real `gpusched agent` process on this machine with its own simulated metadata server (docs/local-mode.md).',
       }),
       timeScale: Type.Number({
         exclusiveMinimum: 0,
@@ -406,6 +417,82 @@ export const ConfigSchema = Type.Object(
       catalog: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
         default: null,
         description: 'Price catalog JSON; null uses the bundled data/catalog/gpu-offers.json.',
+      }),
+    }),
+    metrics: group('Prometheus metrics at /metrics (docs/observability.md).', {
+      public: Type.Boolean({
+        default: false,
+        description:
+          'Serve /metrics without a token (a scraper on a private network); false: the admin token or metrics.token.',
+      }),
+      token: Type.Optional(
+        Type.String({
+          minLength: 16,
+          env: 'GPUSCHED_METRICS_TOKEN',
+          secret: true,
+          description: 'A bearer token that reads /metrics and nothing else (for the Prometheus scraper).',
+        }),
+      ),
+    }),
+    events: group('The event stream, GET /v1/events (docs/observability.md).', {
+      heartbeatSeconds: Type.Number({
+        exclusiveMinimum: 0,
+        default: 15,
+        description: 'A comment line this often keeps proxies from closing a quiet stream.',
+      }),
+      replayLimit: Type.Integer({
+        minimum: 1,
+        default: 1000,
+        description:
+          'Job events or alerts replayed at most on a reconnect; beyond it the client is told to reload.',
+      }),
+    }),
+    anomalies: group('Anomaly alerts, sent like budget alerts (docs/observability.md).', {
+      enabled: Type.Boolean({ default: true, description: 'Look for anomalies and alert on them.' }),
+      everySeconds: Type.Number({
+        minimum: 1,
+        default: 60,
+        description: 'Wall seconds between looks.',
+      }),
+      idleGpu: group('A running job whose GPUs do (almost) nothing.', {
+        utilizationPercent: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          default: 5,
+          description: "Below this mean utilisation (%) a job's GPUs count as idle.",
+        }),
+        minutes: Type.Number({
+          exclusiveMinimum: 0,
+          default: 30,
+          description:
+            'Idle this many wall minutes in a row (by agent telemetry) raises an alert, once per run.',
+        }),
+      }),
+      failures: group('A job that keeps failing.', {
+        count: Type.Integer({
+          minimum: 1,
+          default: 3,
+          description: 'This many failures of one job name of one team ...',
+        }),
+        windowMinutes: Type.Number({
+          exclusiveMinimum: 0,
+          default: 60,
+          description: '... within this many minutes raise an alert (at most one per window).',
+        }),
+      }),
+      priceJump: group('A price jump in a pool in use.', {
+        percent: Type.Number({
+          exclusiveMinimum: 0,
+          default: 50,
+          description: "A pool's price this many % over what a running node was launched at raises an alert.",
+        }),
+      }),
+    }),
+    ui: group('The dashboard at /ui.', {
+      sessionHours: Type.Number({
+        exclusiveMinimum: 0,
+        default: 12,
+        description: 'How long a dashboard login lasts.',
       }),
     }),
     shutdown: group('Stopping the daemon.', {

@@ -15,6 +15,7 @@ import type {
   RegisterBody,
   RegisterReply,
 } from '../api/schemas/agent.js';
+import { isTerminalJobState } from '../core/lifecycle.js';
 import type { Job } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './jobs.js';
@@ -161,7 +162,7 @@ export class AgentService {
 
   private applyJobState(nodeId: string, s: AgentJobState, now: Date): void {
     const job = this.store.jobs.get(s.jobId);
-    if (!job || !job.nodeIds.includes(nodeId)) return;
+    if (!job?.nodeIds.includes(nodeId)) return;
     const at = s.at ? new Date(Math.min(Date.parse(s.at), now.getTime())) : now;
     if (s.state === 'running' && job.state === 'provisioning') {
       // A gang runs when every member runs: members report on their own heartbeats.
@@ -182,12 +183,14 @@ export class AgentService {
     const assigned = new Set(jobs.map((j) => j.id));
     const stops: Command[] = reported
       .filter((s) => s.state !== 'exited' && !assigned.has(s.jobId))
-      .map((s) => ({
-        kind: 'stop',
-        jobId: s.jobId,
-        reason: 'no longer placed on this node',
-        graceSeconds: 30,
-      }));
+      .map((s): Command => {
+        // A job that moved resumes elsewhere from its checkpoint: what this run does now is thrown away, and
+        // a graceful stop would only let it write one more checkpoint into the directory the new run uses.
+        const job = this.store.jobs.get(s.jobId);
+        return job !== null && !isTerminalJobState(job.state)
+          ? { kind: 'stop', jobId: s.jobId, reason: 'moved to another node', graceSeconds: 0 }
+          : { kind: 'stop', jobId: s.jobId, reason: 'no longer placed on this node', graceSeconds: 30 };
+      });
     return {
       assignments: jobs.flatMap((j) => this.assignments(j, nodeId)),
       commands: [...this.commands(nodeId, now), ...stops],
@@ -244,7 +247,7 @@ export class AgentService {
 
   private ownJob(nodeId: string, jobId: string): Job {
     const job = this.store.jobs.get(jobId);
-    if (!job || !job.nodeIds.includes(nodeId))
+    if (!job?.nodeIds.includes(nodeId))
       throw new ApiError(404, 'not_found', `job ${jobId} is not placed on node ${nodeId}`);
     return job;
   }

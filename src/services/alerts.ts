@@ -3,6 +3,7 @@
 // the next start sends it: once per threshold per period, across restarts.
 import type { Logger } from 'pino';
 import type { Notifier, StoredAlert } from '../alerts/notifier.js';
+import type { AlertRecord } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 
 export class Alerts {
@@ -13,12 +14,21 @@ export class Alerts {
     private readonly notifier: Notifier,
     private readonly now: () => Date,
     private readonly log: Logger,
+    /** Told of each new alert once it is stored (the event bus: GET /v1/events, the dashboard). */
+    private readonly onRaised?: (record: AlertRecord) => void,
   ) {}
 
   /** Records the alert and sends it, unless it was raised before; true when it is new. */
   raise(alert: StoredAlert, now: Date, slack?: string): boolean {
     const { isNew, record } = this.store.alerts.insertIfNew({ alert, ...(slack ? { slack } : {}) }, now);
-    if (isNew) this.send(record.id, alert, record.slack ?? undefined);
+    if (isNew) {
+      try {
+        this.onRaised?.(record);
+      } catch (err) {
+        this.log.warn({ alertId: record.id, err: (err as Error).message }, 'alert listener failed');
+      }
+      this.send(record.id, alert, record.slack ?? undefined);
+    }
     return isNew;
   }
 

@@ -8,6 +8,7 @@ import { type Job, queuedJob } from '../core/model.js';
 import type { Issue } from '../core/validate.js';
 import type { Store } from '../store/store.js';
 import { jobRunCost, type Providers } from './billing.js';
+import type { Budgets } from './budgets.js';
 import type { Provisioner } from './provisioner.js';
 
 /** Who is asking: the token's team is authoritative; an admin acts for any team. */
@@ -37,6 +38,12 @@ export interface JobServiceOptions {
   idempotencyHours: number;
 }
 
+/** What submission and cancellation ask of budgets and the spend ledger (wired in daemon.ts). */
+export interface JobBudgets extends Pick<Budgets, 'estimate' | 'admit'> {
+  /** Closes a run in the ledger and returns what it cost (services/ledger.ts closeRun). */
+  closeRun(job: Job, now: Date): number;
+}
+
 /** Canonical JSON (sorted keys), so that the same body hashes the same whatever its key order. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -53,6 +60,8 @@ export class JobService {
     private readonly providers: Providers,
     private readonly provisioner: Provisioner,
     private readonly opts: JobServiceOptions,
+    /** Absent: no admission control, runs billed without the ledger. */
+    private readonly budgets?: JobBudgets,
   ) {}
 
   submit(caller: Caller, body: unknown, idempotencyKey: string | undefined, now: Date): SubmitResult {
@@ -61,6 +70,8 @@ export class JobService {
     const spec = result.spec;
     const team = this.teamFor(caller, spec);
     const bodyHash = createHash('sha256').update(canonical(body)).digest('hex');
+    // Priced before the transaction (it reads only offers); checked against the budgets inside it.
+    const estimate = this.budgets?.estimate({ team, spec }, now) ?? null;
 
     return this.store.tx(() => {
       if (idempotencyKey) {
@@ -88,8 +99,10 @@ export class JobService {
         dependsOn: this.resolveDependencies(team, spec),
       });
       this.store.jobs.insert(job);
+      // In this transaction: the budgets' headroom is read and this job's commitment written as one step.
+      const admitted = this.budgets ? this.budgets.admit(job, estimate, now) : job;
       if (idempotencyKey) this.store.idempotency.put(team, idempotencyKey, bodyHash, job.id, now);
-      return { job, replayed: false };
+      return { job: admitted, replayed: false };
     });
   }
 
@@ -115,7 +128,11 @@ export class JobService {
         now,
         {
           finishedAt: now.toISOString(),
-          addCostUsd: current.state === 'running' ? jobRunCost(this.store, this.providers, current, now) : 0,
+          addCostUsd: !current.startedAt
+            ? 0
+            : this.budgets
+              ? this.budgets.closeRun(current, now)
+              : jobRunCost(this.store, this.providers, current, now),
         },
       );
     });

@@ -2,7 +2,7 @@
 // reclaim notice came, the node is gone. In-process simulation and (later) the agent API both call
 // these, so there is one code path for what happens on a node.
 import type { Logger } from 'pino';
-import type { Checkpoint, Job } from '../core/model.js';
+import type { Checkpoint, Job, NodeRecord } from '../core/model.js';
 import { poolKey } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { jobRunCost, nodeCost, type Providers } from './billing.js';
@@ -11,6 +11,8 @@ import type { ProgressMeter } from './progress.js';
 export interface ReportsOptions {
   /** How long a pool stays blocked after one of its nodes was interrupted. */
   interruptionBlockSeconds: number;
+  /** Closes a run that ends now and returns its cost: the spend ledger's closeRun; default: billing alone. */
+  closeRun?: (job: Job, now: Date) => number;
 }
 
 export class Reports {
@@ -57,7 +59,8 @@ export class Reports {
    * The job wrote a checkpoint (its `latest.json` changed). While it runs, this is a periodic checkpoint: it is
    * recorded with the progress it saved, and the job runs on. When the job was told to checkpoint (it is
    * `checkpointing`: a notice, a consolidation, a deadline move), the checkpoint is what it resumes from: its
-   * run is billed, its slots are given back and it is queued again to be placed for the work left.
+   * run is billed, its slots are given back and it is queued again to be placed for the work left — or, when a
+   * budget ordered the checkpoint (`suspend` at the limit), it stops there (`suspended`) until the budget allows.
    */
   checkpointed(jobId: string, checkpoint: Checkpoint, now: Date): Job {
     return this.store.tx(() => {
@@ -75,6 +78,21 @@ export class Reports {
         return this.mustGet(jobId);
       }
       const cost = this.currentRunCost(job, now);
+      // Told to checkpoint for a budget suspension: the checkpoint stops the job until the budget allows it.
+      const suspendedBy = this.store.budgets.suspendedBy(jobId);
+      if (suspendedBy !== null) {
+        for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
+        const why = `suspended by budget ${suspendedBy}: checkpoint at step ${checkpoint.step} (${pct} done); resumes when the budget allows`;
+        const suspended = this.store.jobs.transition(jobId, 'suspended', why, now, {
+          checkpoint,
+          progress,
+          nodeIds: [],
+          startedAt: null,
+          addCostUsd: cost,
+        });
+        this.log.info({ jobId, step: checkpoint.step, policy: suspendedBy }, 'checkpointed; suspended');
+        return suspended;
+      }
       this.store.jobs.transition(
         jobId,
         'migrating',
@@ -107,7 +125,13 @@ export class Reports {
       const cost = this.currentRunCost(job, now);
       const from = job.checkpoint ? `step ${job.checkpoint.step}` : 'the start';
       for (const id of job.nodeIds) this.store.nodes.update(id, { lastBusyAt: now.toISOString() });
-      this.store.jobs.transition(jobId, 'queued', `no checkpoint in time: resumes from ${from}`, now, {
+      // A budget suspension stops the job all the same, resuming later from what it last saved.
+      const suspendedBy = this.store.budgets.suspendedBy(jobId);
+      const to = suspendedBy ? 'suspended' : 'queued';
+      const why = suspendedBy
+        ? `suspended by budget ${suspendedBy}: no checkpoint in time, resumes from ${from}`
+        : `no checkpoint in time: resumes from ${from}`;
+      this.store.jobs.transition(jobId, to, why, now, {
         nodeIds: [],
         startedAt: null,
         addCostUsd: cost,
@@ -139,11 +163,17 @@ export class Reports {
       if (!node || node.state === 'terminated') return;
       for (const job of this.jobsOn(nodeId)) {
         const cost = this.currentRunCost(job, now);
-        this.store.jobs.transition(job.id, 'queued', `node ${nodeId} lost: ${reason}`, now, {
-          nodeIds: [],
-          startedAt: null,
-          addCostUsd: cost,
-        });
+        this.store.jobs.transition(
+          job.id,
+          'queued',
+          `node ${nodeId} lost: ${reason}; ${this.lostWork(job, node, now)}`,
+          now,
+          {
+            nodeIds: [],
+            startedAt: null,
+            addCostUsd: cost,
+          },
+        );
       }
       if (node.state !== 'lost') this.store.nodes.transition(nodeId, 'lost');
       this.store.agents.revokeNode(nodeId, now);
@@ -154,11 +184,21 @@ export class Reports {
     this.log.warn({ nodeId, reason }, 'node lost');
   }
 
+  /** What a job loses with its node: the work since its last checkpoint, said in its event. */
+  private lostWork(job: Job, node: NodeRecord, now: Date): string {
+    const from = job.checkpoint ? `step ${job.checkpoint.step}` : 'the start';
+    if (job.state !== 'running' && job.state !== 'checkpointing') return `resumes from ${from}`;
+    const lostHours =
+      Math.max(0, this.progress.at(job, now) - job.progress) * this.progress.runtimeOn(job, node);
+    return `resumes from ${from}, losing ${(lostHours * 60).toFixed(1)} min of work`;
+  }
+
   jobsOn(nodeId: string): Job[] {
     return this.store.jobs.onNode(nodeId);
   }
 
   private currentRunCost(job: Job, now: Date): number {
+    if (this.opts.closeRun) return this.opts.closeRun(job, now);
     return jobRunCost(this.store, this.providers, job, now);
   }
 

@@ -176,7 +176,10 @@ export class Scheduler {
         });
         this.log.info({ jobId: m.jobId, nodeId: m.nodeId, reason: m.reason }, 'moving a running job');
       } catch (err) {
-        this.log.warn({ move: m, err: (err as Error).message }, 'move skipped');
+        this.log.warn(
+          { jobId: m.jobId, nodeId: m.nodeId, move: m, err: (err as Error).message },
+          'move skipped',
+        );
       }
     }
   }
@@ -215,12 +218,28 @@ export class Scheduler {
         }
       } catch (err) {
         // One bad action (a job cancelled meanwhile) must not stop the rest of the plan.
-        this.log.warn({ action: a, err: (err as Error).message }, 'plan action skipped');
+        this.log.warn({ ...actionIds(a), action: a, err: (err as Error).message }, 'plan action skipped');
       }
     }
     for (const u of plan.unplaced) {
       const job = this.store.jobs.get(u.jobId);
       if (job && job.reason !== u.message) this.store.jobs.update(u.jobId, now, { reason: u.message });
     }
+  }
+}
+
+/** The job and node ids a plan action concerns, as top-level log fields (logs are searched by them). */
+function actionIds(a: Plan['actions'][number]): { jobId?: string; jobIds?: string[]; nodeId?: string } {
+  switch (a.kind) {
+    case 'release':
+    case 'hold':
+    case 'fail':
+      return { jobId: a.jobId };
+    case 'assign':
+      return { jobId: a.jobId };
+    case 'launch':
+      return { jobIds: a.jobs.map((j) => j.jobId) };
+    case 'terminate':
+      return { nodeId: a.nodeId };
   }
 }

@@ -5,6 +5,7 @@ import type { JobSpec } from '../core/jobspec.js';
 import { JOB_STATES_ON_NODES, jobTransition } from '../core/lifecycle.js';
 import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
 import type { Db } from './db.js';
+import { Outbox } from './outbox.js';
 
 interface JobRow {
   seq: number;
@@ -76,7 +77,11 @@ export interface JobPatch {
 }
 
 export class JobRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Hears each state change after it commits (the event bus); the store shares one with NodeRepo. */
+    readonly outbox: Outbox = new Outbox(db),
+  ) {}
 
   insert(job: Job): void {
     this.db
@@ -99,7 +104,16 @@ export class JobRepo {
         dependsOn: JSON.stringify(job.dependsOn),
         submittedAt: job.submittedAt,
       });
-    this.addEvent({ jobId: job.id, at: job.submittedAt, from: null, to: job.state, reason: 'submitted' });
+    const event: JobEvent = {
+      jobId: job.id,
+      at: job.submittedAt,
+      from: null,
+      to: job.state,
+      reason: 'submitted',
+    };
+    const seq = this.addEvent(event);
+    this.outbox.push({ kind: 'job', ...event, seq, job: this.get(job.id)! });
+    this.outbox.settle();
   }
 
   get(id: string): Job | null {
@@ -190,16 +204,18 @@ export class JobRepo {
    * transaction, so a concurrent change cannot be overwritten). Returns the updated job.
    */
   transition(id: string, to: JobState, reason: string, now: Date, patch: JobPatch = {}): Job {
-    return this.db.transaction(() => {
+    return this.outbox.run(() => {
       const job = this.get(id);
       if (!job) throw new Error(`job ${id} not found`);
       const event = jobTransition(job, to, reason, now);
       this.applyPatch(id, { ...patch }, { state: to, reason, updatedAt: event.at });
-      this.addEvent(event);
+      const seq = this.addEvent(event);
       // A job that leaves its nodes gives its slots back in the same transaction, so no slot outlives its job.
       if (!JOB_STATES_ON_NODES.includes(to)) this.db.prepare('DELETE FROM slots WHERE job_id = ?').run(id);
-      return this.get(id)!;
-    })();
+      const updated = this.get(id)!;
+      this.outbox.push({ kind: 'job', ...event, seq, job: updated });
+      return updated;
+    });
   }
 
   /** Changes fields without a state change (a queued job's reason, accrued cost). */
@@ -237,9 +253,12 @@ export class JobRepo {
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 
-  private addEvent(e: JobEvent): void {
-    this.db
-      .prepare('INSERT INTO job_events (job_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)')
-      .run(e.jobId, e.at, e.from, e.to, e.reason);
+  /** Writes the event; returns its job_events.seq. */
+  private addEvent(e: JobEvent): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO job_events (job_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)')
+        .run(e.jobId, e.at, e.from, e.to, e.reason).lastInsertRowid,
+    );
   }
 }

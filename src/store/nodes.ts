@@ -2,6 +2,7 @@
 import { nodeTransition } from '../core/lifecycle.js';
 import type { GpuShape, NodeRecord, NodeState } from '../core/model.js';
 import type { Db } from './db.js';
+import { Outbox } from './outbox.js';
 
 interface NodeRow {
   id: string;
@@ -64,7 +65,11 @@ const COLUMNS: Record<keyof NodePatch, string> = {
 };
 
 export class NodeRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Hears each state change after it commits (the event bus); the store shares one with JobRepo. */
+    readonly outbox: Outbox = new Outbox(db),
+  ) {}
 
   insert(n: NodeRecord): void {
     this.db
@@ -75,6 +80,8 @@ export class NodeRepo {
            @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @interruptedAt, @costUsd)`,
       )
       .run({ ...n, gpu: JSON.stringify(n.gpu) });
+    this.outbox.push({ kind: 'node', from: null, to: n.state, node: this.get(n.id)! });
+    this.outbox.settle();
   }
 
   get(id: string): NodeRecord | null {
@@ -95,13 +102,15 @@ export class NodeRepo {
 
   /** Moves a node along its lifecycle, checked against the state it is in now. */
   transition(id: string, to: NodeState, patch: NodePatch = {}): NodeRecord {
-    return this.db.transaction(() => {
+    return this.outbox.run(() => {
       const node = this.get(id);
       if (!node) throw new Error(`node ${id} not found`);
       nodeTransition(node, to);
       this.update(id, patch, to);
-      return this.get(id)!;
-    })();
+      const updated = this.get(id)!;
+      this.outbox.push({ kind: 'node', from: node.state, to, node: updated });
+      return updated;
+    });
   }
 
   update(id: string, patch: NodePatch, state?: NodeState): void {

@@ -15,20 +15,25 @@ export interface DaemonProcess {
   log: () => string;
 }
 
-/** A config for fast end-to-end runs: 1 h of sim time per wall second, quick boots and idle release. */
-export function e2eConfig(dataDir: string): string {
+/**
+ * A config for fast end-to-end runs: 1 h of sim time per wall second, quick boots and idle release; `groups`
+ * replaces or adds whole top-level groups (YAML flow mappings by group name).
+ */
+export function e2eConfig(dataDir: string, groups: Record<string, string> = {}): string {
   const file = join(dataDir, 'config.yaml');
-  writeFileSync(
-    file,
-    [
-      `dataDir: ${JSON.stringify(dataDir)}`,
-      'api: { port: 0 }',
-      'log: { level: info }',
-      'scheduler: { tickSeconds: 1, idleNodeSeconds: 2 }',
-      'sim: { timeScale: 3600, bootSeconds: 60 }',
-      '',
-    ].join('\n'),
-  );
+  const all: Record<string, string> = {
+    api: '{ port: 0 }',
+    log: '{ level: info }',
+    scheduler: '{ tickSeconds: 1, idleNodeSeconds: 2 }',
+    sim: '{ timeScale: 3600, bootSeconds: 60 }',
+    ...groups,
+  };
+  const lines = [
+    `dataDir: ${JSON.stringify(dataDir)}`,
+    ...Object.entries(all).map(([k, v]) => `${k}: ${v}`),
+    '',
+  ];
+  writeFileSync(file, lines.join('\n'));
   return file;
 }
 
@@ -37,12 +42,16 @@ export function tempDataDir(): string {
 }
 
 /** Starts `gpusched daemon --config FILE` and resolves once it logs the address it listens on. */
-export function startDaemonProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+export function startDaemonProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+  groups: Record<string, string> = {},
+): Promise<DaemonProcess> {
   const childEnv = { ...process.env, ...env };
   // The test's config file decides; a developer's own settings must not leak in.
   for (const k of ['GPUSCHED_CONFIG', 'GPUSCHED_PORT', 'GPUSCHED_DATA_DIR', 'GPUSCHED_ADMIN_TOKEN'])
     delete childEnv[k];
-  const child = spawn(process.execPath, [BIN, 'daemon', '--config', e2eConfig(dataDir)], {
+  const child = spawn(process.execPath, [BIN, 'daemon', '--config', e2eConfig(dataDir, groups)], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

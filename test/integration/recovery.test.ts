@@ -78,7 +78,7 @@ describe('recovery after a crash', () => {
     await restart(dir);
     const j = await get(id);
     expect(j.events.map((e: { reason: string }) => e.reason)).toContain(
-      `node ${nodeId} lost: launch not confirmed by the cloud`,
+      `node ${nodeId} lost: launch not confirmed by the cloud; resumes from the start`,
     );
     expect(j.state).toBe('provisioning'); // requeued, then placed again in the same tick
     expect(d!.store.nodes.get(nodeId)!.state).toBe('terminated');
@@ -130,8 +130,12 @@ describe('recovery after a crash', () => {
     await d.sim!.terminate(node.providerId!);
     await d.advance(0);
     const j = await get(id);
-    expect(j.events.map((e: { reason: string }) => e.reason)).toContain(
-      `node ${node.id} lost: instance vanished`,
+    expect(j.events.map((e: { reason: string }) => e.reason)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^node ${node.id} lost: instance vanished; resumes from the start, losing [0-9.]+ min of work$`,
+        ),
+      ),
     );
     expect(d.store.nodes.get(node.id)!.state).toBe('terminated');
   });

@@ -54,7 +54,7 @@ const DEFAULTS: Config = {
     image: null,
     installCommand: null,
   },
-  policies: { dir: 'policies', pollSeconds: 30 },
+  policies: { dir: 'policies', pollSeconds: 30, ledgerSeconds: 60, reconcileCron: '17 */6 * * *' },
   costModel: { restartMinutes: 5, noticeMarginSeconds: 5, tablesDir: null },
   market: { pollCron: '*/5 * * * *', retryBaseSeconds: 5, retryMaxSeconds: 300 },
   clouds: {
@@ -88,6 +88,16 @@ const DEFAULTS: Config = {
     },
   },
   sim: { enabled: true, mode: 'in-process', timeScale: 360, bootSeconds: 90, catalog: null },
+  metrics: { public: false },
+  events: { heartbeatSeconds: 15, replayLimit: 1000 },
+  anomalies: {
+    enabled: true,
+    everySeconds: 60,
+    idleGpu: { utilizationPercent: 5, minutes: 30 },
+    failures: { count: 3, windowMinutes: 60 },
+    priceJump: { percent: 50 },
+  },
+  ui: { sessionHours: 12 },
   shutdown: { graceSeconds: 10 },
 };
 
@@ -112,7 +122,8 @@ describe('defaults', () => {
     const text = readFileSync(defaultConfigPath(), 'utf8');
     const written = parseDocument(text).toJS() as Record<string, Record<string, unknown>>;
     for (const { path } of leaves()) {
-      if (path.join('.') === 'api.adminToken') continue; // optional, no default: shown commented out
+      // Optional, no default: shown commented out.
+      if (path.join('.') === 'api.adminToken' || path.join('.') === 'metrics.token') continue;
       const [group, key] = path;
       const value = key === undefined ? written[group!] : written[group!]?.[key];
       expect(value, path.join('.')).not.toBeUndefined();
@@ -157,7 +168,12 @@ describe('the file overrides defaults', () => {
         image: 'ghcr.io/acme/gpusched:1',
         installCommand: null,
       },
-      policies: { dir: '/etc/gpusched/policies', pollSeconds: 0 },
+      policies: {
+        dir: '/etc/gpusched/policies',
+        pollSeconds: 0,
+        ledgerSeconds: 15,
+        reconcileCron: '0 * * * *',
+      },
       costModel: { restartMinutes: 10, noticeMarginSeconds: 2, tablesDir: '/etc/gpusched/tables' },
       market: { pollCron: '*/30 * * * * *', retryBaseSeconds: 1, retryMaxSeconds: 60 },
       clouds: {
@@ -219,6 +235,16 @@ describe('the file overrides defaults', () => {
         bootSeconds: 30,
         catalog: 'data/catalog/test-offers.json',
       },
+      metrics: { public: true, token: 'file-metrics-token-0123' },
+      events: { heartbeatSeconds: 5, replayLimit: 50 },
+      anomalies: {
+        enabled: false,
+        everySeconds: 30,
+        idleGpu: { utilizationPercent: 10, minutes: 15 },
+        failures: { count: 5, windowMinutes: 30 },
+        priceJump: { percent: 25 },
+      },
+      ui: { sessionHours: 1 },
       shutdown: { graceSeconds: 2 },
     });
   });
@@ -307,6 +333,7 @@ describe('the environment overrides the file', () => {
       'GPUSCHED_AZURE_ENDPOINT → clouds.azure.endpoint',
       'GPUSCHED_AZURE_RETAIL_PRICES_URL → clouds.azure.retailPricesUrl',
       'GPUSCHED_POLICIES_DIR → policies.dir',
+      'GPUSCHED_METRICS_TOKEN → metrics.token',
     ]);
   });
 });
@@ -413,7 +440,7 @@ describe('file problems point at their line', () => {
       {
         path: 'logging',
         message:
-          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, agent, policies, sim, shutdown)',
+          'unknown key "logging" (known keys: dataDir, database, api, log, scheduler, consolidation, costModel, market, clouds, agent, policies, sim, metrics, events, anomalies, ui, shutdown)',
         source: `${file}:5`,
       },
     ]);

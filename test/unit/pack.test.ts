@@ -98,6 +98,34 @@ describe('packing several jobs onto one node', () => {
     expect(r.totalCost).toBe(58);
   });
 
+  describe('across zones', () => {
+    const a1 = gpuOffer('A100', 1, 40, 5, 'us-east-1a');
+    const b1 = gpuOffer('A100', 1, 40, 5, 'us-east-1b');
+    const c2 = gpuOffer('A100', 2, 40, 7, 'us-east-1c');
+    // Job 'a' costs 1 more in zone b and every other job 1 more in zone a: the greedy pass puts 'a' in zone a
+    // and the others in zone b, each alone on a node.
+    const cost = (r: PackRequest, t: PackTarget) =>
+      t.kind === 'node' ? 0 : t.offer.pricePerHour + (t.offer === (r.id === 'a' ? b1 : a1) ? 1 : 0);
+
+    it('merges two single-unit jobs the greedy pass sent to two zones onto one node, when cheaper', () => {
+      const r = pack({
+        requests: [req('a', { count: 1 }), req('b', { count: 1 })],
+        offers: [a1, b1, c2],
+        nodes: [],
+        cost,
+      });
+      expect(r.launches.map((l) => [l.offer, l.requestIds])).toEqual([[c2, ['a', 'b']]]);
+      expect(r.totalCost).toBe(7);
+    });
+
+    it('never moves a gang member out of its gang’s zone', () => {
+      const gang = req('g', { count: 1 }, { units: 2 });
+      const r = pack({ requests: [gang, req('a', { count: 1 })], offers: [a1, b1, c2], nodes: [], cost });
+      expect(zonesOf(r, 'g')).toEqual(['aws:us-east-1:us-east-1b', 'aws:us-east-1:us-east-1b']);
+      expect(r.totalCost).toBe(15);
+    });
+  });
+
   it('lets a small job of another cost group join a node opened in this cycle that has room', () => {
     const r = run([req('big', { count: 7 }), req('small', { count: 1 }, { team: 'other' })], [eight, four]);
     expect(r.launches).toHaveLength(1);

@@ -44,8 +44,11 @@ export const jobOutputRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app
       for (const p of deps.store.output.metrics(job.id)) {
         for (const [name, value] of Object.entries(p.values)) {
           // Numbers make curves; strings (an optimizer's name at step 0) are hyperparameters.
-          if (typeof value === 'number') (series[name] ??= []).push({ step: p.step, at: p.at, value });
-          else params[name] = value;
+          if (typeof value !== 'number') params[name] = value;
+          else {
+            series[name] ??= [];
+            series[name].push({ step: p.step, at: p.at, value });
+          }
         }
       }
       return { jobId: job.id, series, params };

@@ -119,6 +119,8 @@ export const jobRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { de
         placement: view.placement,
         expectedCostUsd: view.expectedCostUsd,
         ...explain(job, offers, nodesNeeded(job.spec), now, deps.cost),
+        // Held or suspended by a budget says so here, with each applying policy's numbers.
+        budget: deps.budgets ? deps.budgets.explain(job, now) : null,
       };
     },
   );

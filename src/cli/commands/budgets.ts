@@ -1,12 +1,14 @@
-// Budget commands that run here, without a daemon: `policies check DIR` validates a policy folder the way the
-// daemon loads it (for CI and for editing), and `alerts test` posts a test message straight to the Slack
-// webhook configured in this environment. Both load their modules on use, like the other local commands.
+// Budget commands. `budgets` asks the daemon for every policy's numbers this period (spent, committed, forecast,
+// what is left, state, drift against cloud billing). Two run here, without a daemon: `policies check DIR`
+// validates a policy folder the way the daemon loads it (for CI and for editing), and `alerts test` posts a test
+// message straight to the Slack webhook configured in this environment. Both load their modules on use, like
+// the other local commands.
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Policy } from '../../policies/schema.js';
 import { CliError, EXIT } from '../errors.js';
 import { json, money, table } from '../format.js';
 import { eprintln, println } from '../io.js';
-import type { Ctx } from './shared.js';
+import { type Ctx, withJson } from './shared.js';
 
 const SLACK_REF = /^[a-z0-9]+([_-][a-z0-9]+)*$/;
 
@@ -19,7 +21,47 @@ function slackRef(value: string): string {
   return value;
 }
 
+/** One policy as GET /v1/budgets answers (src/api/routes/budgets.ts budgetView). */
+export interface ApiBudget {
+  name: string;
+  scopeText: string;
+  period: string;
+  timezone: string;
+  periodKey: string;
+  periodEnd: string;
+  limitUsd: number;
+  spentUsd: number;
+  committedUsd: number;
+  forecastUsd: number;
+  remainingUsd: number;
+  burnRate: { capUsdPerHour: number; currentUsdPerHour: number } | null;
+  action: string;
+  state: string;
+  drift: { cloud: string; driftUsd: number }[];
+}
+
 export function registerBudgetCommands(program: Command, ctx: Ctx): void {
+  withJson(
+    program
+      .command('budgets')
+      .description('budget policies with what is spent, committed, forecast and left this period')
+      .option('--team <team>', 'admin: only the policies that scope this team'),
+  ).action(async (opts: { team?: string; json?: boolean }) => {
+    const { io } = ctx;
+    const { body } = await ctx
+      .client()
+      .request<{ items: ApiBudget[] }>('GET', '/v1/budgets', { query: { team: opts.team } });
+    if (opts.json) {
+      println(io, json(body));
+      return;
+    }
+    if (body.items.length === 0) {
+      eprintln(io, 'no budget policies apply (an admin sees every policy; a team those that name it)');
+      return;
+    }
+    println(io, budgetsTable(body.items));
+  });
+
   const policies = program.command('policies').description('budget policy files');
   policies
     .command('check')
@@ -154,6 +196,43 @@ function policiesTable(
       `${p.source.file}:${p.source.line}`,
     ]),
     ['left', 'left', 'left', 'right', 'right', 'left', 'left', 'left', 'left'],
+  );
+}
+
+/** The `gpusched budgets` table: one line per policy, money as people read it. */
+export function budgetsTable(items: readonly ApiBudget[]): string {
+  return table(
+    [
+      'NAME',
+      'SCOPE',
+      'PERIOD',
+      'SPENT',
+      'COMMITTED',
+      'FORECAST',
+      'LIMIT',
+      'LEFT',
+      'BURN',
+      'STATE',
+      'ACTION',
+      'DRIFT',
+    ],
+    items.map((b) => [
+      b.name,
+      b.scopeText,
+      b.periodKey,
+      money(b.spentUsd),
+      money(b.committedUsd),
+      money(b.forecastUsd),
+      money(b.limitUsd),
+      money(b.remainingUsd),
+      b.burnRate === null
+        ? '-'
+        : `${money(b.burnRate.currentUsdPerHour)}/h of ${money(b.burnRate.capUsdPerHour)}/h`,
+      b.state,
+      b.action,
+      b.drift.length === 0 ? '-' : b.drift.map((d) => `${d.cloud} ${money(d.driftUsd)}`).join(', '),
+    ]),
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
   );
 }
 

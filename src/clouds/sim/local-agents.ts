@@ -33,6 +33,8 @@ interface LocalNode {
 export class LocalAgents {
   private readonly nodes = new Map<string, LocalNode>();
   private readonly starting = new Set<string>();
+  /** Nodes killed by `lose`: dead for good, whatever their instance says (only missed heartbeats tell). */
+  private readonly lost = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -52,7 +54,7 @@ export class LocalAgents {
       if (!node || node.state === 'terminated' || node.state === 'terminating' || node.state === 'lost')
         continue;
       running.add(inst.nodeId);
-      if (!this.nodes.has(inst.nodeId) && !this.starting.has(inst.nodeId))
+      if (!this.nodes.has(inst.nodeId) && !this.starting.has(inst.nodeId) && !this.lost.has(inst.nodeId))
         await this.start(inst.nodeId, inst.cloud);
     }
     for (const nodeId of [...this.nodes.keys()])
@@ -79,6 +81,7 @@ export class LocalAgents {
   /** The node dies without a word: its agent and everything it runs are killed at once. */
   async lose(nodeId: string): Promise<void> {
     if (!this.nodes.has(nodeId)) throw new Error(`node ${nodeId} has no local agent`);
+    this.lost.add(nodeId);
     await this.end(nodeId, 'lost without notice');
   }
 

@@ -99,7 +99,15 @@ export class SimProvider implements CapacityProvider {
   }
 
   async list(): Promise<Instance[]> {
-    const rows = this.db.prepare('SELECT * FROM sim_instances ORDER BY launched_at').all() as Row[];
+    // Rows long gone are not even read (a daemon running for weeks has thousands); the filter below decides.
+    const cutoff = new Date(this.opts.now().getTime() - 86_400_000).toISOString();
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sim_instances WHERE launched_at >= @cutoff
+           OR (state != 'terminated' AND (interrupted_at IS NULL OR interrupted_at >= @cutoff))
+         ORDER BY launched_at`,
+      )
+      .all({ cutoff }) as Row[];
     return rows
       .map((r) => this.toInstance(r))
       .filter((i) => i.state !== 'terminated' || this.recentlyGone(i));

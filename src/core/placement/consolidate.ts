@@ -164,7 +164,7 @@ export function deadlineMoves(
     if (!job.spec.deadline || (job.spec.market ?? 'auto') !== 'auto' || !job.spec.checkpoint) continue;
     if (job.state !== 'running') continue;
     const node = input.nodes.find((n) => n.id === job.nodeIds[0]);
-    if (!node || node.state !== 'ready') continue;
+    if (node?.state !== 'ready') continue;
     const left = 1 - r.progress;
     if (left <= 0) continue;
     const q = cost({ ...job, progress: r.progress }, node, nodesNeeded(job.spec), now);

@@ -6,8 +6,11 @@
 //    holds them all, when that is cheaper;
 // 2. merge: pairs of new nodes in one zone move together onto one offer when it costs less than the two (and,
 //    for part-used nodes, triples, which can pay where no pair does).
-// Zones never change, so gangs stay in their zone and replicas keep their spread; two units of one request are
-// never merged onto one node. Running nodes are not touched.
+// A node holding a member of a larger request (a gang member, a replica) keeps its zone, so gangs stay in
+// their zone and replicas keep their spread; two units of one request are never merged onto one node. A node
+// whose units are all single-unit requests is free to move: after the per-zone passes, it moves to the
+// cheapest offer in any zone, and such nodes merge across zones (two jobs the greedy pass sent to two zones,
+// each alone on a node, may share one node). Running nodes are not touched.
 import type { Offer } from '../model.js';
 import type { CostClass, Hosted, NodeState, OfferCost } from './pack-state.js';
 import type { PackRequest } from './pack-types.js';
@@ -29,6 +32,7 @@ const THIRDS = 4;
 
 interface Rehome {
   offerIdx: number;
+  zone: string;
   cost: number;
   inv: NodeGpus;
   slots: SlotAssignment[];
@@ -50,14 +54,34 @@ export function improve<R extends PackRequest>(
     list.push(node);
     byZone.set(node.zone, list);
   }
-  let tries = 0;
-  let triples = 0;
+  const state = { tries: 0, triples: 0 };
+  for (const list of byZone.values()) if (!mergeAll(list, offers, budget, state)) return;
+  // Then the nodes free to move, across zones: each to the cheapest offer anywhere, then pairs and triples.
+  const free = fresh.filter((n) => n.alive && scope(n) === null);
+  for (const node of free) {
+    const r = rehome(node.units, null, node.cost, offers);
+    if (r) apply(node, r);
+  }
+  mergeAll(free, offers, budget, state, true);
+}
+
+/**
+ * Merges within one list of nodes: those of one zone, onto an offer of that zone; or (`anyZone`) nodes free
+ * to move, onto an offer of any zone. False once the budget is spent.
+ */
+function mergeAll<R extends PackRequest>(
+  list: NodeState<R>[],
+  offers: readonly Offer[],
+  budget: number,
+  state: { tries: number; triples: number },
+  anyZone = false,
+): boolean {
   const merge = (parts: NodeState<R>[]): boolean => {
-    tries++;
+    state.tries++;
     const units = parts.flatMap((p) => p.units);
     const r = rehome(
       units,
-      parts[0]!.zone,
+      anyZone ? null : parts[0]!.zone,
       parts.reduce((sum, p) => sum + p.cost, 0),
       offers,
     );
@@ -71,30 +95,34 @@ export function improve<R extends PackRequest>(
     }
     return true;
   };
-  for (const list of byZone.values()) {
-    // Emptiest first: they gain most from a partner.
-    list.sort((a, b) => used(a) - used(b) || a.idx - b.idx);
-    for (let i = 0; i < list.length; i++) {
-      const a = list[i]!;
-      for (let j = i + 1, partners = 0; j < list.length && partners < PARTNERS && a.alive; j++) {
-        const b = list[j]!;
-        if (!b.alive || sharesRequest([a], b)) continue;
-        if (tries >= budget) return;
-        partners++;
-        if (merge([a, b])) continue;
-        // Three part-used nodes can fit one larger node that no two of them make worth it (3+3+3 GPUs on 16).
-        if (!hasFreeCapacity(a.inv) || !hasFreeCapacity(b.inv)) continue;
-        for (let k = j + 1, thirds = 0; k < list.length && thirds < THIRDS; k++) {
-          const c = list[k]!;
-          if (!c.alive || !hasFreeCapacity(c.inv) || sharesRequest([a, b], c)) continue;
-          if (tries >= budget || triples >= budget / 10) break;
-          thirds++;
-          triples++;
-          if (merge([a, b, c])) break;
-        }
+  // Emptiest first: they gain most from a partner.
+  list.sort((a, b) => used(a) - used(b) || a.idx - b.idx);
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    for (let j = i + 1, partners = 0; j < list.length && partners < PARTNERS && a.alive; j++) {
+      const b = list[j]!;
+      if (!b.alive || sharesRequest([a], b)) continue;
+      if (state.tries >= budget) return false;
+      partners++;
+      if (merge([a, b])) continue;
+      // Three part-used nodes can fit one larger node that no two of them make worth it (3+3+3 GPUs on 16).
+      if (!hasFreeCapacity(a.inv) || !hasFreeCapacity(b.inv)) continue;
+      for (let k = j + 1, thirds = 0; k < list.length && thirds < THIRDS; k++) {
+        const c = list[k]!;
+        if (!c.alive || !hasFreeCapacity(c.inv) || sharesRequest([a, b], c)) continue;
+        if (state.tries >= budget || state.triples >= budget / 10) break;
+        thirds++;
+        state.triples++;
+        if (merge([a, b, c])) break;
       }
     }
   }
+  return true;
+}
+
+/** The node's zone, or null when it may move to any zone: all its units are single-unit requests. */
+function scope<R extends PackRequest>(n: NodeState<R>): string | null {
+  return n.units.every((h) => h.req.request.units <= 1) ? null : n.zone;
 }
 
 function used<R extends PackRequest>(n: NodeState<R>): number {
@@ -110,6 +138,7 @@ function sharesRequest<R extends PackRequest>(group: readonly NodeState<R>[], b:
 
 function apply<R extends PackRequest>(node: NodeState<R>, r: Rehome): void {
   node.offerIdx = r.offerIdx;
+  node.zone = r.zone;
   node.cost = r.cost;
   node.inv = r.inv;
   node.units.forEach((h, i) => {
@@ -123,13 +152,26 @@ const gpusNeeded = (units: readonly Hosted<PackRequest>[]) =>
     0,
   );
 
+/** Each class's feasible offers over all zones, cheapest first: built once a cycle, when a node may move. */
+const ANY_ZONE = new WeakMap<object, readonly OfferCost[]>();
+
+function offersIn<R extends PackRequest>(cls: CostClass<R>, zone: string | null): readonly OfferCost[] {
+  if (zone !== null) return cls.byZone.get(zone) ?? [];
+  let all = ANY_ZONE.get(cls);
+  if (!all) {
+    all = [...cls.offers.values()].sort((a, b) => a.cost - b.cost || a.offerIdx - b.offerIdx);
+    ANY_ZONE.set(cls, all);
+  }
+  return all;
+}
+
 /**
- * The cheapest offer in `zone`, below `bound`, feasible for every unit's group and holding them all at once;
- * with the units' new slots (in the order of `units`). Null when there is none.
+ * The cheapest offer in `zone` (any zone when null), below `bound`, feasible for every unit's group and
+ * holding them all at once; with the units' new slots (in the order of `units`). Null when there is none.
  */
 function rehome<R extends PackRequest>(
   units: readonly Hosted<R>[],
-  zone: string,
+  zone: string | null,
   bound: number,
   offers: readonly Offer[],
 ): Rehome | null {
@@ -137,9 +179,9 @@ function rehome<R extends PackRequest>(
   // Walk the class with the fewest offers in the zone: its list is the shortest, and every answer is in it.
   let lead: CostClass<R> | undefined;
   for (const g of classes) {
-    if (!lead || (g.byZone.get(zone)?.length ?? 0) < (lead.byZone.get(zone)?.length ?? 0)) lead = g;
+    if (!lead || offersIn(g, zone).length < offersIn(lead, zone).length) lead = g;
   }
-  const candidates: readonly OfferCost[] = lead?.byZone.get(zone) ?? [];
+  const candidates: readonly OfferCost[] = lead ? offersIn(lead, zone) : [];
   const need = Math.ceil(gpusNeeded(units) - 1e-9);
   // Large units first: whole GPUs, then big slices, so MIG layouts are built like the packer builds them.
   const order = units.map((h, i) => ({ h, i })).sort((x, y) => weight(y.h) - weight(x.h) || x.i - y.i);
@@ -166,7 +208,7 @@ function rehome<R extends PackRequest>(
       inv = fit.inventory;
       slots[i] = fit.slot;
     }
-    if (fits) best = { offerIdx: oc.offerIdx, cost, inv, slots };
+    if (fits) best = { offerIdx: oc.offerIdx, zone: oc.zone, cost, inv, slots };
   }
   return best;
 }

@@ -34,7 +34,8 @@ export interface NodeState<R extends PackRequest> {
   readonly idx: number;
   /** Id of an existing node; null for a node opened in this cycle. */
   readonly existingId: string | null;
-  readonly zone: string;
+  /** Changes only in the improvement pass, for a new node that holds no member of a larger request. */
+  zone: string;
   /** Offer of a node opened in this cycle; -1 for an existing node. */
   offerIdx: number;
   inv: NodeGpus;
