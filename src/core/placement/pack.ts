@@ -12,7 +12,8 @@
 //    8-GPU node when it costs less than two 4-GPU nodes). Gangs (pack-gang.ts) go to the one zone where all
 //    members cost least, on distinct nodes; replicas go to distinct zones, then distinct nodes, where possible.
 // 3. Improve (pack-improve.ts): nodes opened in this cycle move to a cheaper offer that holds all their units,
-//    and pairs (or triples) of them in one zone merge onto one cheaper node.
+//    and pairs (or triples) of them in one zone merge onto one cheaper node; nodes holding only single-unit
+//    requests may also move, or merge, across zones.
 
 import type { JobSpec } from '../jobspec.js';
 import { nodesNeeded } from '../jobspec.js';
