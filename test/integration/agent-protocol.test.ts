@@ -204,3 +204,50 @@ describe('the agent protocol', () => {
     expect(JSON.stringify(bad.body.issues)).toMatch(/jobs\.0\.state/);
   });
 });
+
+describe('a gang under a notice', () => {
+  it('orders every member to checkpoint, and the whole gang moves on the first checkpoint', async () => {
+    d = await testDaemon((c) => {
+      c.sim.mode = 'local';
+      c.sim.timeScale = 1;
+      c.sim.bootSeconds = 0;
+      c.consolidation.enabled = false;
+    });
+    const team = await d.teamToken('research');
+    const gang = { ...job, name: 'gang', resources: { gpu: { models: ['A100'], count: 8 }, nodes: 2 } };
+    const id = (await d.call('POST', '/v1/jobs', team, gang)).body.id as string;
+    await d.advance(0);
+    const [a, b] = (await get(id)).placement.nodeIds as string[];
+    const ta = await register(a!);
+    const tb = await register(b!);
+    await agentCall('/v1/agent/heartbeat', ta, { jobs: [{ jobId: id, state: 'running', at: iso() }] });
+    expect((await get(id)).state).toBe('provisioning'); // one member is not the gang
+    await agentCall('/v1/agent/heartbeat', tb, { jobs: [{ jobId: id, state: 'running', at: iso() }] });
+    expect((await get(id)).state).toBe('running');
+
+    const notice = await agentCall('/v1/agent/notice', ta, {
+      cloud: 'aws',
+      kind: 'preempt',
+      deadline: iso(120),
+    });
+    expect(notice.body.commands).toEqual([expect.objectContaining({ kind: 'checkpoint', jobId: id })]);
+    // The other member hears it on its next heartbeat.
+    const hb = await agentCall('/v1/agent/heartbeat', tb, {
+      jobs: [{ jobId: id, state: 'running', at: iso() }],
+    });
+    expect(hb.body.commands).toEqual([expect.objectContaining({ kind: 'checkpoint', jobId: id })]);
+
+    await agentCall('/v1/agent/checkpoint', tb, { jobId: id, step: 9, path: 'step-9', at: iso() });
+    const j = await get(id);
+    expect(j.state).toBe('queued');
+    expect(j.checkpoint.step).toBe(9);
+    // Both members stop: neither node has the job any more.
+    const after = await agentCall('/v1/agent/heartbeat', tb, {
+      jobs: [{ jobId: id, state: 'running', at: iso() }],
+    });
+    expect(after.body.assignments).toEqual([]);
+    expect(after.body.commands).toEqual([
+      expect.objectContaining({ kind: 'stop', jobId: id, graceSeconds: 0 }),
+    ]);
+  });
+});
