@@ -11,6 +11,7 @@ import { registerCapacityCommands } from './commands/capacity.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLocalCommands } from './commands/local.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { type Ctx, createCtx, type GlobalOptions } from './commands/shared.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: Io): { program: Command; ctx: Ctx } {
   registerBudgetCommands(program, ctx);
   registerWatchCommand(program, ctx);
   registerAgentCommand(program, ctx);
+  registerReplayCommand(program, ctx);
   return { program, ctx };
 }
 
