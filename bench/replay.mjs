@@ -39,6 +39,11 @@ for (const name of scenarios) {
     `${s.jobs.total} jobs (${s.jobs.bySource.philly ?? 0} Philly-derived, ${s.jobs.bySource.alibaba ?? 0} Alibaba pods; ${s.jobs.withDeadline} with a deadline, ${s.jobs.inference} deployments), ${s.start.slice(0, 10)} + ${scenario.days} days of arrivals + ${scenario.drainDays} to finish; market: ${s.market.pools} pools, ${s.market.spotPools} spot (${s.market.tracedPools.length} traced, ${s.market.modelledSpotPools} modelled), ${s.market.changes} changes. Seed ${s.seed}.\n`,
   );
   console.log(reportMarkdown(report));
+  console.log('\ncompute on spot / on-demand, and egress:');
+  for (const p of report.policies)
+    console.log(
+      `- ${p.policy}: $${p.spotUsd.toFixed(2)} / $${p.onDemandUsd.toFixed(2)}, egress $${p.egressUsd.toFixed(2)}; ${p.unfinished} batch job(s) unfinished`,
+    );
   const g = report.policies.find((p) => p.policy === 'gpusched');
   const sky = report.policies.find((p) => p.policy === 'skypilot');
   if (g && sky) {
@@ -49,7 +54,11 @@ for (const name of scenarios) {
       [
         'cheaper than SkyPilot-like',
         g.totalUsd < sky.totalUsd,
-        `$${g.totalUsd.toFixed(2)} vs $${sky.totalUsd.toFixed(2)} (${pct(1 - g.totalUsd / sky.totalUsd)} less)`,
+        `$${g.totalUsd.toFixed(2)} vs $${sky.totalUsd.toFixed(2)} (${
+          g.totalUsd < sky.totalUsd
+            ? `${pct(1 - g.totalUsd / sky.totalUsd)} less`
+            : `${pct(g.totalUsd / sky.totalUsd - 1)} more`
+        })`,
       ],
     ];
     console.log('\ntargets:');
@@ -60,7 +69,7 @@ for (const name of scenarios) {
     .join(', ');
   const st = g?.stats ?? {};
   console.log(
-    `\nwall time: ${total.toFixed(1)} s (inputs ${loadSeconds.toFixed(1)} s; ${walls}); daemon ticks ${st.ticks ?? '-'}, market polls ${st.polls ?? '-'}, reclaims ${st.reclaims ?? '-'}, daemon errors ${st.daemonErrors ?? '-'}`,
+    `\nwall time: ${total.toFixed(1)} s (inputs ${loadSeconds.toFixed(1)} s; ${walls}); daemon ticks ${st.ticks ?? '-'}, market polls ${st.polls ?? '-'}, reclaims ${st.reclaims ?? '-'}; jobs moved for notices ${st.noticeMoves ?? '-'}, consolidation ${st.consolidationMoves ?? '-'}, deadlines ${st.deadlineMoves ?? '-'}; daemon errors ${st.daemonErrors ?? '-'}`,
   );
   console.log(`reports: ${join(out, `${name}.json`)}, ${join(out, `${name}.html`)}`);
 }

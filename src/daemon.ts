@@ -24,6 +24,7 @@ import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
 import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
 import { costModel } from './core/placement/model-cost.js';
+import type { IdSource } from './ids.js';
 import {
   budgetsSnapshot,
   publishAlert,
@@ -79,6 +80,8 @@ export interface StartOptions {
    * notices reported to the agent service as a real agent reports them).
    */
   replay?: { marketSources: readonly MarketSource[] };
+  /** Where job, node and simulated instance ids come from; random by default (a replay seeds them). */
+  ids?: IdSource;
 }
 
 /** The admin token: from the config (env), or the one in the data directory, created on first start. */
@@ -114,6 +117,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       timeScale: config.sim.timeScale,
       bootSeconds: config.sim.bootSeconds,
       now,
+      ids: opts.ids,
     });
     providers.set(sim.name, sim);
     const catalogPath = config.sim.catalog
@@ -211,6 +215,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     {
       launchFailureBlockSeconds: config.scheduler.launchFailureBlockSeconds,
       bootstrapFor: agentBootstrap(config, store, now),
+      ids: opts.ids,
     },
     log.child({ component: 'provisioner' }),
   );
@@ -342,7 +347,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     store,
     providers,
     provisioner,
-    { idempotencyHours: config.api.idempotencyHours },
+    { idempotencyHours: config.api.idempotencyHours, ids: opts.ids },
     {
       estimate: (subject, t) => budgets.estimate(subject, t),
       admit: (job, estimate, t) => budgets.admit(job, estimate, t),

@@ -1,11 +1,12 @@
 // Submitting and cancelling jobs: the transactional edge between the API and the store. Validation,
 // idempotency and dependency resolution happen here so that the API, the CLI (through the API) and
 // tests share one path.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type JobSpec, validateJobSpec } from '../core/jobspec.js';
 import { isTerminalJobState } from '../core/lifecycle.js';
 import { type Job, queuedJob } from '../core/model.js';
 import type { Issue } from '../core/validate.js';
+import { type IdSource, randomIds } from '../ids.js';
 import type { Store } from '../store/store.js';
 import { jobRunCost, type Providers } from './billing.js';
 import type { Budgets } from './budgets.js';
@@ -36,6 +37,8 @@ export interface SubmitResult {
 
 export interface JobServiceOptions {
   idempotencyHours: number;
+  /** Where job ids come from (src/ids.ts); random unless a replay seeds them. */
+  ids?: IdSource;
 }
 
 /** What submission and cancellation ask of budgets and the spend ledger (wired in daemon.ts). */
@@ -92,7 +95,7 @@ export class JobService {
         }
       }
       const job = queuedJob({
-        id: `job-${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+        id: `job-${(this.opts.ids ?? randomIds)().slice(0, 12)}`,
         team,
         spec: { ...spec, team },
         submittedAt: now.toISOString(),

@@ -3,13 +3,13 @@
 // `provisioning`) or roll back (nodes closed, job back in the queue, pool blocked). A crash between the
 // steps leaves a node row without a provider id, which the reconciler resolves by asking the cloud
 // (the node id is the launch's idempotency token), so nothing is launched twice or leaked.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isCloudError } from '../clouds/errors.js';
 import type { CapacityProvider } from '../clouds/ports.js';
 import type { NodeRecord, Offer } from '../core/model.js';
 import { poolKey } from '../core/model.js';
 import type { JobPlacement, NewNode, UnitPlacement } from '../core/schedule.js';
+import { type IdSource, randomIds } from '../ids.js';
 import type { Store } from '../store/store.js';
 import { nodeCost, type Providers, providerOf } from './billing.js';
 
@@ -20,6 +20,8 @@ export interface ProvisionerOptions {
    * bootstrap token issued for that node; undefined where no agent runs (the in-process simulation).
    */
   bootstrapFor?: (node: NodeRecord) => string | undefined;
+  /** Where node ids come from (src/ids.ts); random unless a replay seeds them. */
+  ids?: IdSource;
 }
 
 export class Provisioner {
@@ -78,7 +80,15 @@ export class Provisioner {
     const fresh = new Map(
       group.nodes.map((n) => [
         n.launchId,
-        { offer: n.offer, record: newNode(n.offer, this.providerFor(n.offer), at) },
+        {
+          offer: n.offer,
+          record: newNode(
+            `node-${(this.opts.ids ?? randomIds)().slice(0, 8)}`,
+            n.offer,
+            this.providerFor(n.offer),
+            at,
+          ),
+        },
       ]),
     );
     const nodeIdOf = (u: UnitPlacement) =>
@@ -238,9 +248,9 @@ export class Provisioner {
   }
 }
 
-function newNode(offer: Offer, provider: CapacityProvider, at: string): NodeRecord {
+function newNode(id: string, offer: Offer, provider: CapacityProvider, at: string): NodeRecord {
   return {
-    id: `node-${randomUUID().slice(0, 8)}`,
+    id,
     cloud: offer.cloud,
     provider: provider.name,
     region: offer.region,

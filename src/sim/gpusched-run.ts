@@ -20,6 +20,7 @@ import { runtimeOn } from '../core/cost.js';
 import type { Job } from '../core/model.js';
 import { lastSaveAt } from '../core/progress.js';
 import { type Daemon, startDaemon } from '../daemon.js';
+import { seededIds } from '../ids.js';
 import type { Db } from '../store/db.js';
 import { EventQueue } from './event-queue.js';
 import {
@@ -116,6 +117,7 @@ export async function runGpusched(inputs: ReplayInputs, opts: GpuschedRunOptions
       noListen: true,
       logger,
       replay: { marketSources: traceMarketSources(market) },
+      ids: seededIds(inputs.scenario.seed),
     });
     cacheStatements(daemon.store.db);
     return await drive(daemon, inputs, clock, errors, opts);

@@ -1,13 +1,10 @@
-// A progress bar for the replay on standard error, without a dependency: on a terminal it redraws one line
-// (`[#########-----------]  45%  gpusched  12.3 s`) at most ten times a second; elsewhere (a pipe, CI) it
-// writes a line per stage and per tenth done, so logs stay readable. Nothing goes to standard output, which
-// carries the report. Why not a package: docs/replay.md ("The progress bar").
+// The replay's progress bar on standard error, drawn by cli-progress: on a terminal it redraws one line
+// (`[#####-----] 45% | gpusched | 12s`); elsewhere (a pipe, CI) it writes the line every few seconds and once at
+// the end of each stage, so logs stay short. Nothing goes to standard output, which carries the report.
+import { SingleBar } from 'cli-progress';
 
-export interface ProgressSink {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+/** The stream the bar draws on: process.stderr, or a stand-in in tests. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
 
 export interface Progress {
   /** `done` in 0..1 for the stage (one policy's replay, the report). */
@@ -15,39 +12,36 @@ export interface Progress {
   finish(): void;
 }
 
-export function progressBar(out: ProgressSink, clock: () => number = () => performance.now()): Progress {
-  const started = clock();
-  let lastDraw = Number.NEGATIVE_INFINITY;
-  let lastStage = '';
-  let lastTenth = -1;
-  let drawn = false;
-  const seconds = () => `${((clock() - started) / 1000).toFixed(1)} s`;
+const STEPS = 1000;
+
+export function progressBar(stream: ProgressStream, opts: { notTTYSeconds?: number } = {}): Progress {
+  const bar = new SingleBar({
+    stream,
+    format: '[{bar}] {percentage}% | {stage} | {duration}s',
+    barsize: 30,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    hideCursor: false,
+    clearOnComplete: true,
+    noTTYOutput: true,
+    notTTYSchedule: (opts.notTTYSeconds ?? 10) * 1000,
+  });
+  let stage: string | null = null;
   return {
-    update(stage, done) {
-      const f = Math.max(0, Math.min(1, done));
-      if (out.isTTY) {
-        const now = clock();
-        if (stage === lastStage && now - lastDraw < 100 && f < 1) return;
-        lastDraw = now;
-        lastStage = stage;
-        const width = Math.max(10, Math.min(40, (out.columns ?? 80) - 40));
-        const full = Math.round(f * width);
-        const line = `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}%  ${stage}  ${seconds()}`;
-        out.write(`\r${line}\u001b[K`);
-        drawn = true;
-        return;
-      }
-      const tenth = Math.floor(f * 10);
-      if (stage !== lastStage) {
-        lastStage = stage;
-        lastTenth = -1;
-      }
-      if (tenth === lastTenth) return;
-      lastTenth = tenth;
-      out.write(`replay: ${stage} ${tenth * 10}% (${seconds()})\n`);
+    update(next, done) {
+      const value = Math.round(Math.max(0, Math.min(1, done)) * STEPS);
+      if (stage === null) bar.start(STEPS, value, { stage: next });
+      else if (next !== stage) {
+        // A new stage starts from its own zero: the line for the stage just done is written first.
+        bar.update(STEPS, { stage });
+        bar.render();
+        bar.update(value, { stage: next });
+      } else bar.update(value, { stage: next });
+      stage = next;
     },
     finish() {
-      if (out.isTTY && drawn) out.write('\r\u001b[K');
+      if (stage !== null) bar.stop();
+      stage = null;
     },
   };
 }

@@ -11,6 +11,9 @@ export interface PolicySummary {
   policy: PolicyName;
   totalUsd: number;
   computeUsd: number;
+  /** Of the compute, what spot and on-demand capacity cost. */
+  spotUsd: number;
+  onDemandUsd: number;
   egressUsd: number;
   /** 1 − total / on-demand's total. */
   savingsVsOnDemand: number | null;
@@ -77,7 +80,14 @@ function summarize(
   run: PolicyRun,
   inputs: ReplayInputs,
 ): Omit<PolicySummary, 'savingsVsOnDemand' | 'ratioToLowerBound'> {
-  const computeUsd = run.capacity.reduce((s, c) => s + capacityCost(inputs.market, c), 0);
+  let spotUsd = 0;
+  let onDemandUsd = 0;
+  for (const c of run.capacity) {
+    const usd = capacityCost(inputs.market, c);
+    if (c.pool.endsWith('/spot')) spotUsd += usd;
+    else onDemandUsd += usd;
+  }
+  const computeUsd = spotUsd + onDemandUsd;
   const egressUsd = run.charges.reduce((s, c) => s + c.usd, 0);
   const batch = run.jobs.filter((j) => j.kind === 'batch');
   const withDeadline = batch.filter((j) => j.deadlineAt !== null);
@@ -91,6 +101,8 @@ function summarize(
     policy: run.policy,
     totalUsd: round(computeUsd + egressUsd, 4),
     computeUsd: round(computeUsd, 4),
+    spotUsd: round(spotUsd, 4),
+    onDemandUsd: round(onDemandUsd, 4),
     egressUsd: round(egressUsd, 4),
     jobsWithDeadline: withDeadline.length,
     deadlineMisses: lb ? 0 : misses,

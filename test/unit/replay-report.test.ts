@@ -1,10 +1,11 @@
+import { Writable } from 'node:stream';
 // The report: every policy priced on the same market, the measures, and the three renderings; and the bar.
 import { describe, expect, it } from 'vitest';
 import type { Offer } from '../../src/core/model.js';
 import { poolKey } from '../../src/core/model.js';
 import { MarketTimeline, type PoolTimeline } from '../../src/sim/market-model.js';
 import type { JobOutcome, PolicyRun } from '../../src/sim/outcome.js';
-import { progressBar } from '../../src/sim/progress.js';
+import { type Progress, type ProgressStream, progressBar } from '../../src/sim/progress.js';
 import { buildReport, reportHtml, reportMarkdown, reportTable } from '../../src/sim/report.js';
 import type { ReplayInputs } from '../../src/sim/scenario.js';
 import { offer } from '../helpers/builders.js';
@@ -83,6 +84,7 @@ describe('the measures', () => {
 
   it('price capacity at the market and add the charges', () => {
     expect(g.computeUsd).toBe(3 + 8);
+    expect([g.spotUsd, g.onDemandUsd]).toEqual([3, 8]);
     expect(g.egressUsd).toBe(2);
     expect(g.totalUsd).toBe(13);
   });
@@ -129,31 +131,47 @@ describe('renderings', () => {
   });
 });
 
+/** A stand-in for standard error that keeps what is written (ANSI sequences and all). */
+function stream(isTTY: boolean): { out: string[]; stream: ProgressStream } {
+  const out: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, done) {
+      out.push(String(chunk));
+      done();
+    },
+  });
+  return { out, stream: Object.assign(w, { isTTY, columns: 80 }) };
+}
+
 describe('the progress bar', () => {
-  it('redraws one line on a terminal', () => {
-    const out: string[] = [];
-    let t = 0;
-    const bar = progressBar({ write: (s) => out.push(s), isTTY: true, columns: 60 }, () => t);
+  const run = (bar: Progress) => {
     bar.update('gpusched', 0.5);
-    t = 50;
-    bar.update('gpusched', 0.6); // too soon: skipped
-    t = 200;
-    bar.update('gpusched', 1);
+    bar.update('gpusched', 0.7);
+    bar.update('greedy', 0.2);
+    bar.update('greedy', 1);
     bar.finish();
-    expect(out).toHaveLength(3);
-    expect(out[0]).toMatch(/^\r\[#{10}-{10}\] {2}50% {2}gpusched {2}0\.0 s/);
-    expect(out[1]).toMatch(/\[#{20}\] 100%/);
-    expect(out[2]).toBe('\r\u001b[K');
+  };
+
+  it('redraws one line on a terminal and clears it at the end', () => {
+    const { out, stream: s } = stream(true);
+    run(progressBar(s));
+    const lines = out.filter((l) => l.startsWith('['));
+    expect(lines[0]).toBe('[###############---------------] 50% | gpusched | 0s');
+    expect(lines.at(-1)).toBe('[##############################] 100% | greedy | 0s');
+    expect(out.join('')).not.toContain('\n');
+    expect(out.at(-1)).toBe('\u001b[2K');
   });
 
-  it('writes a line per tenth elsewhere', () => {
-    const out: string[] = [];
-    const bar = progressBar({ write: (s) => out.push(s) }, () => 0);
-    for (const f of [0, 0.05, 0.1, 0.15, 1]) bar.update('greedy', f);
-    expect(out).toEqual([
-      'replay: greedy 0% (0.0 s)\n',
-      'replay: greedy 10% (0.0 s)\n',
-      'replay: greedy 100% (0.0 s)\n',
-    ]);
+  it('writes whole lines elsewhere, one at each stage end', () => {
+    const { out, stream: s } = stream(false);
+    run(progressBar(s));
+    expect(out.join('')).toBe(
+      [
+        '[###############---------------] 50% | gpusched | 0s',
+        '[##############################] 100% | gpusched | 0s',
+        '[##############################] 100% | greedy | 0s',
+        '',
+      ].join('\n'),
+    );
   });
 });

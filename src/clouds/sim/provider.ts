@@ -1,9 +1,9 @@
 // The simulated cloud's capacity: instances are rows in the daemon's own database (so a restarted
 // daemon finds them, as it would find real instances), they boot after a delay and bill in scaled
 // time. Interruptions give the real clouds' notice lengths. Launch faults can be injected for tests.
-import { randomUUID } from 'node:crypto';
 import type { CloudName } from '../../core/model.js';
 import { poolKey } from '../../core/model.js';
+import { type IdSource, randomIds } from '../../ids.js';
 import type { Db } from '../../store/db.js';
 import { CloudError, type CloudErrorKind } from '../errors.js';
 import type { CapacityProvider, Instance, InstanceState, LaunchRequest } from '../ports.js';
@@ -17,6 +17,8 @@ export interface SimProviderOptions {
   /** Simulated seconds from launch to a ready node. */
   bootSeconds: number;
   now: () => Date;
+  /** Where instance ids come from (src/ids.ts); random unless a replay seeds them. */
+  ids?: IdSource;
 }
 
 interface Row {
@@ -65,7 +67,7 @@ export class SimProvider implements CapacityProvider {
     const now = this.opts.now();
     const readyAt = new Date(now.getTime() + (this.opts.bootSeconds / this.opts.timeScale) * 1000);
     const row: Row = {
-      id: `sim-${req.offer.cloud}-${randomUUID().slice(0, 8)}`,
+      id: `sim-${req.offer.cloud}-${(this.opts.ids ?? randomIds)().slice(0, 8)}`,
       client_token: req.nodeId,
       cloud: req.offer.cloud,
       region: req.offer.region,
