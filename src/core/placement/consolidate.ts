@@ -180,6 +180,11 @@ export function deadlineMoves(
       safetyNetEngaged: job.safetyNet,
     });
     if (decision.market === node.market) continue;
+    // Leave spot only for the safety net (or a deadline out of reach). A job running on spot progresses faster
+    // than its line, so "behind" here means it booted or waited, and it catches up by running; moving it would
+    // cost a checkpoint and a restart, and it would be ahead again and back on spot a cycle later (the replay
+    // found that loop: docs/replay.md). Losing spot re-queues it, and placement then sends it on-demand.
+    if (node.market === 'spot' && !decision.safetyNet) continue;
     moves.push({
       jobId: job.id,
       nodeId: node.id,
