@@ -102,21 +102,23 @@ function speedOf(tables: CostTables, model: string): Speed {
  * baseline (A100) hours instead.
  */
 export function referenceSpeed(spec: JobSpec, tables: CostTables): Speed {
-  // Asked once per (job, offer) pair in a tick, with the same answer for every offer: remembered per spec
-  // object (specs are not mutated once validated).
-  let bySpec = REFERENCE.get(tables);
-  if (!bySpec) {
-    bySpec = new WeakMap();
-    REFERENCE.set(tables, bySpec);
+  // Asked once per (job, offer) pair in a tick, with the same answer for every offer: remembered per GPU
+  // request (what it depends on), as specs are read afresh from the store every tick.
+  let byRequest = REFERENCE.get(tables);
+  if (!byRequest) {
+    byRequest = new Map();
+    REFERENCE.set(tables, byRequest);
   }
-  const hit = bySpec.get(spec);
+  const gpu = spec.resources.gpu;
+  const key = `${(gpu.models ?? []).join(',')}|${gpu.minMemoryGiB ?? ''}`;
+  const hit = byRequest.get(key);
   if (hit) return hit;
   const found = slowestAccepted(spec, tables);
-  bySpec.set(spec, found);
+  byRequest.set(key, found);
   return found;
 }
 
-const REFERENCE = new WeakMap<CostTables, WeakMap<JobSpec, Speed>>();
+const REFERENCE = new WeakMap<CostTables, Map<string, Speed>>();
 
 function slowestAccepted(spec: JobSpec, tables: CostTables): Speed {
   const gpu = spec.resources.gpu;

@@ -89,66 +89,47 @@ export function decideMarket(s: ProgressState, options: UniformProgressOptions =
   const slackHours = deadlineSlackHours(s);
   const timeLeft = hoursBetween(s.now, s.deadline);
   const workLeft = Math.max(0, s.workHours - s.doneHours);
-  const base = { leadHours, expectedDoneHours, slackHours };
-  const progress = `done ${fmt(s.doneHours)} of ${fmt(s.workHours)}, line at ${fmt(expectedDoneHours)}`;
-
-  if (slackHours < 0) {
-    return {
-      ...base,
-      market: 'on-demand',
-      rule: 'infeasible',
-      safetyNet: true,
-      reason: `cannot finish by the deadline even on on-demand (${fmt(-slackHours)} short); on-demand to finish as early as possible`,
-    };
-  }
-  if (s.safetyNetEngaged || timeLeft <= workLeft + 2 * s.restartHours) {
-    return {
-      ...base,
-      market: 'on-demand',
-      rule: 'safety-net',
-      safetyNet: true,
-      reason: s.safetyNetEngaged
-        ? 'safety net engaged earlier: on-demand until done'
-        : `time left ${fmt(timeLeft)} only just covers work left ${fmt(workLeft)} plus two restarts: on-demand until done`,
-    };
-  }
   const band = options.bandHours ?? Math.max(s.restartHours, 0.02 * s.workHours);
-  if (s.current === 'on-demand') {
-    const needed = band + s.restartHours;
-    if (leadHours >= needed) {
-      return {
-        ...base,
-        market: 'spot',
-        rule: 'ahead',
-        safetyNet: false,
-        reason: `${progress}: ahead by ${fmt(leadHours)} ≥ ${fmt(needed)} (band + restart), back to spot`,
-      };
+  const needed = band + s.restartHours;
+  let rule: DeadlineRule;
+  if (slackHours < 0) rule = 'infeasible';
+  else if (s.safetyNetEngaged || timeLeft <= workLeft + 2 * s.restartHours) rule = 'safety-net';
+  else if (s.current === 'on-demand')
+    rule = leadHours >= needed ? 'ahead' : leadHours >= 0 ? 'band' : 'behind';
+  else rule = leadHours >= 0 ? 'ahead' : 'behind';
+  const market: Market = rule === 'ahead' ? 'spot' : 'on-demand';
+  // The reason is text for people (explain, job events); placement asks for thousands of decisions a tick and
+  // reads none of them, so it is written only when read.
+  const reason = (): string => {
+    const progress = `done ${fmt(s.doneHours)} of ${fmt(s.workHours)}, line at ${fmt(expectedDoneHours)}`;
+    switch (rule) {
+      case 'infeasible':
+        return `cannot finish by the deadline even on on-demand (${fmt(-slackHours)} short); on-demand to finish as early as possible`;
+      case 'safety-net':
+        return s.safetyNetEngaged
+          ? 'safety net engaged earlier: on-demand until done'
+          : `time left ${fmt(timeLeft)} only just covers work left ${fmt(workLeft)} plus two restarts: on-demand until done`;
+      case 'ahead':
+        return s.current === 'on-demand'
+          ? `${progress}: ahead by ${fmt(leadHours)} ≥ ${fmt(needed)} (band + restart), back to spot`
+          : `${progress}: on or ahead of the line by ${fmt(leadHours)}: spot (or wait for spot)`;
+      case 'band':
+        return `${progress}: ahead by ${fmt(leadHours)}, less than ${fmt(needed)} (band + restart): stays on on-demand`;
+      case 'behind':
+        return s.current === 'on-demand'
+          ? `${progress}: behind by ${fmt(-leadHours)}: stays on on-demand`
+          : `${progress}: behind by ${fmt(-leadHours)}: on-demand to catch up`;
     }
-    return {
-      ...base,
-      market: 'on-demand',
-      rule: leadHours >= 0 ? 'band' : 'behind',
-      safetyNet: false,
-      reason:
-        leadHours >= 0
-          ? `${progress}: ahead by ${fmt(leadHours)}, less than ${fmt(needed)} (band + restart): stays on on-demand`
-          : `${progress}: behind by ${fmt(-leadHours)}: stays on on-demand`,
-    };
-  }
-  if (leadHours >= 0) {
-    return {
-      ...base,
-      market: 'spot',
-      rule: 'ahead',
-      safetyNet: false,
-      reason: `${progress}: on or ahead of the line by ${fmt(leadHours)}: spot (or wait for spot)`,
-    };
-  }
+  };
   return {
-    ...base,
-    market: 'on-demand',
-    rule: 'behind',
-    safetyNet: false,
-    reason: `${progress}: behind by ${fmt(-leadHours)}: on-demand to catch up`,
+    market,
+    rule,
+    safetyNet: rule === 'infeasible' || rule === 'safety-net',
+    leadHours,
+    expectedDoneHours,
+    slackHours,
+    get reason() {
+      return reason();
+    },
   };
 }

@@ -11,11 +11,19 @@ import {
 } from '../core/interruptions.js';
 import type { Offer } from '../core/model.js';
 import { poolKey } from '../core/model.js';
+import type { SpotNodeHistory } from '../store/nodes.js';
 import type { Store } from '../store/store.js';
 import { type Providers, providerOf } from './billing.js';
 
+const DAY = 86_400_000;
+
 export class Availability {
   private readonly defaultRate = monthlyFractionToRate(DEFAULT_MONTHLY_FRACTION);
+  /** What terminated spot nodes saw, per pool; the nodes already counted, by id, with their end. */
+  private readonly closed = new Map<string, PoolObservation>();
+  private readonly closedIds = new Map<string, number>();
+  /** The latest termination counted (ms), null before the first read. */
+  private since: number | null = null;
 
   constructor(
     private readonly store: Store,
@@ -30,24 +38,49 @@ export class Availability {
     return bucket === undefined ? this.defaultRate : bucketRate(bucket);
   }
 
-  /** Per pool: interruptions and spot node-hours seen (billable hours, so sim time counts as sim time). */
+  /**
+   * Per pool: interruptions and spot node-hours seen (billable hours, so sim time counts as sim time). A
+   * terminated node's share never changes, so it is added once to `closed`; each call reads only the nodes
+   * still up and those terminated since a day before the last termination it saw (a termination is stamped
+   * with the time its call started, which a slow cloud call can put behind one that finished first).
+   */
   observed(now: Date): Map<string, PoolObservation> {
+    const fresh = this.store.nodes.spotHistory(
+      this.since === null ? null : new Date(this.since - DAY).toISOString(),
+    );
     const seen = new Map<string, PoolObservation>();
-    for (const n of this.store.nodes.spotHistory()) {
-      if (!this.providers.has(n.provider) || !n.readyAt) continue;
-      const end = n.terminatedAt ? new Date(n.terminatedAt) : now;
-      const hours = providerOf(this.providers, n).billableHours(new Date(n.readyAt), end);
+    const add = (into: Map<string, PoolObservation>, n: SpotNodeHistory, end: Date) => {
       const key = poolKey(n);
-      const o = seen.get(key) ?? { interruptions: 0, hours: 0 };
-      o.hours += hours;
+      const o = into.get(key) ?? { interruptions: 0, hours: 0 };
+      o.hours += providerOf(this.providers, n).billableHours(new Date(n.readyAt), end);
       if (n.interruptedAt) o.interruptions++;
-      seen.set(key, o);
+      into.set(key, o);
+    };
+    for (const n of fresh) {
+      if (!this.providers.has(n.provider)) continue;
+      if (n.terminatedAt === null) {
+        add(seen, n, now);
+        continue;
+      }
+      if (this.closedIds.has(n.id)) continue;
+      const end = Date.parse(n.terminatedAt);
+      this.closedIds.set(n.id, end);
+      this.since = Math.max(this.since ?? end, end);
+      add(this.closed, n, new Date(end));
+    }
+    for (const [id, end] of this.closedIds) if (end < (this.since ?? 0) - DAY) this.closedIds.delete(id);
+    for (const [key, c] of this.closed) {
+      const o = seen.get(key);
+      seen.set(
+        key,
+        o ? { interruptions: o.interruptions + c.interruptions, hours: o.hours + c.hours } : { ...c },
+      );
     }
     return seen;
   }
 
   /** Spot offers with their interruption rate; on-demand offers are not interrupted (null). */
-  annotate(offers: Offer[], now: Date): Offer[] {
+  annotate(offers: readonly Offer[], now: Date): Offer[] {
     const seen = this.observed(now);
     return offers.map((o) =>
       o.market === 'spot'

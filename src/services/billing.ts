@@ -7,7 +7,10 @@ import type { Store } from '../store/store.js';
 
 export type Providers = ReadonlyMap<string, CapacityProvider>;
 
-export function providerOf(providers: Providers, node: NodeRecord): CapacityProvider {
+export function providerOf(
+  providers: Providers,
+  node: Pick<NodeRecord, 'id' | 'provider'>,
+): CapacityProvider {
   const p = providers.get(node.provider);
   if (!p) throw new Error(`node ${node.id} belongs to provider "${node.provider}", which is not configured`);
   return p;

@@ -129,10 +129,42 @@ export class NodeRepo {
   }
 
   /** Spot nodes that became ready: the exposure behind each pool's learned interruption rate. */
-  spotHistory(): NodeRecord[] {
+  /**
+   * Spot nodes that have been ready, as the availability model needs them: those still up, and those
+   * terminated at or after `terminatedSince` (all of them without it).
+   */
+  spotHistory(terminatedSince: string | null = null): SpotNodeHistory[] {
     const rows = this.db
-      .prepare("SELECT * FROM nodes WHERE market = 'spot' AND ready_at IS NOT NULL")
-      .all() as NodeRow[];
-    return rows.map(toNode);
+      .prepare(
+        `SELECT id, provider, cloud, region, zone, instance_type, market, ready_at, terminated_at, interrupted_at
+         FROM nodes WHERE market = 'spot' AND ready_at IS NOT NULL
+           AND (terminated_at IS NULL OR terminated_at >= @since)`,
+      )
+      .all({ since: terminatedSince ?? '' }) as NodeRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      cloud: r.cloud,
+      region: r.region,
+      zone: r.zone,
+      instanceType: r.instance_type,
+      market: r.market,
+      readyAt: r.ready_at!,
+      terminatedAt: r.terminated_at,
+      interruptedAt: r.interrupted_at,
+    }));
   }
 }
+
+export type SpotNodeHistory = Pick<
+  NodeRecord,
+  | 'id'
+  | 'provider'
+  | 'cloud'
+  | 'region'
+  | 'zone'
+  | 'instanceType'
+  | 'market'
+  | 'terminatedAt'
+  | 'interruptedAt'
+> & { readyAt: string };

@@ -47,6 +47,12 @@ function toOffer(r: OfferRow): Offer {
   };
 }
 
+function deepFreeze(o: Offer): Offer {
+  Object.freeze(o.gpu);
+  Object.freeze(o.availability);
+  return Object.freeze(o);
+}
+
 export interface OfferQuery {
   gpu?: string;
   cloud?: CloudName;
@@ -68,6 +74,13 @@ export interface SourceFreshness {
 }
 
 export class OfferRepo {
+  /**
+   * Lists as last read, by query, until this repository writes offers or blocks (the daemon is the only writer
+   * of its database). The scheduler reads every offer every tick; the market changes every few minutes.
+   */
+  private readonly listed = new Map<string, readonly Offer[]>();
+  private newest: Map<string, number> | null = null;
+
   constructor(private readonly db: Db) {}
 
   /**
@@ -76,18 +89,10 @@ export class OfferRepo {
    */
   replace(cloud: CloudName, kind: string, offers: readonly Offer[], fetchedAt: string): { changed: number } {
     let changed = 0;
+    this.listed.clear();
+    const last = this.lastPrices();
+    const written: [string, number][] = [];
     this.db.transaction(() => {
-      const last = new Map(
-        (
-          this.db
-            .prepare(
-              `SELECT h.pool_key, h.price_per_hour FROM price_history h
-               JOIN (SELECT pool_key, MAX(at) AS at FROM price_history GROUP BY pool_key) m
-                 ON m.pool_key = h.pool_key AND m.at = h.at`,
-            )
-            .all() as { pool_key: string; price_per_hour: number }[]
-        ).map((r) => [r.pool_key, r.price_per_hour]),
-      );
       this.db.prepare('DELETE FROM offers WHERE cloud = ? AND source = ?').run(cloud, kind);
       const ins = this.db.prepare(
         `INSERT OR REPLACE INTO offers VALUES (@key, @cloud, @region, @zone, @zoneId, @instanceType, @market,
@@ -119,6 +124,7 @@ export class OfferRepo {
         });
         if (last.get(key) !== o.pricePerHour) {
           hist.run(key, o.observedAt, o.pricePerHour);
+          written.push([key, o.pricePerHour]);
           changed++;
         }
       }
@@ -129,11 +135,33 @@ export class OfferRepo {
         )
         .run(cloud, kind, fetchedAt, offers.length, fetchedAt);
     })();
+    for (const [key, price] of written) last.set(key, price);
     return { changed };
   }
 
-  /** Offers with their pool blocks folded into availability, cheapest first. */
-  list(q: OfferQuery = {}): Offer[] {
+  /**
+   * Each pool's newest price in the history, read once and then kept up to date by `replace` (the only writer
+   * of the history): the history grows with every change, and a poll compares every pool.
+   */
+  private lastPrices(): Map<string, number> {
+    if (!this.newest) {
+      const rows = this.db
+        .prepare(
+          `SELECT h.pool_key, h.price_per_hour FROM price_history h
+           JOIN (SELECT pool_key, MAX(at) AS at FROM price_history GROUP BY pool_key) m
+             ON m.pool_key = h.pool_key AND m.at = h.at`,
+        )
+        .all() as { pool_key: string; price_per_hour: number }[];
+      this.newest = new Map(rows.map((r) => [r.pool_key, r.price_per_hour]));
+    }
+    return this.newest;
+  }
+
+  /** Offers with their pool blocks folded into availability, cheapest first. Shared and frozen: copy to change. */
+  list(q: OfferQuery = {}): readonly Offer[] {
+    const key = JSON.stringify(q);
+    const hit = this.listed.get(key);
+    if (hit) return hit;
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.gpu) {
@@ -150,7 +178,12 @@ export class OfferRepo {
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.price_per_hour, o.pool_key
       ${q.limit ? 'LIMIT @limit' : ''}`;
     if (q.limit) params.limit = q.limit;
-    return (this.db.prepare(sql).all(params) as OfferRow[]).map(toOffer);
+    const offers = Object.freeze(
+      (this.db.prepare(sql).all(params) as OfferRow[]).map((r) => deepFreeze(toOffer(r))),
+    );
+    // The API's filtered queries vary without bound; only the few unfiltered ones the daemon repeats are kept.
+    if (where.length === 0 && !q.limit) this.listed.set(key, offers);
+    return offers;
   }
 
   sources(): SourceFreshness[] {
@@ -199,6 +232,7 @@ export class OfferRepo {
   }
 
   blockPool(key: string, until: string, reason: string): void {
+    this.listed.clear();
     // Never shorten a block that is already longer (an interruption outranks a capacity error).
     this.db
       .prepare(

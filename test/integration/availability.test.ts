@@ -1,7 +1,11 @@
 // Learned availability: interruption rates per spot pool, from the public prior and what the daemon saw.
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAwsSpotAdvisorBuckets } from '../../src/catalog/interruption-priors.js';
+import type { CapacityProvider } from '../../src/clouds/ports.js';
 import { bucketRate, DEFAULT_MONTHLY_FRACTION, monthlyFractionToRate } from '../../src/core/interruptions.js';
+import { Availability } from '../../src/services/availability.js';
+import { openStore } from '../../src/store/store.js';
+import { node } from '../helpers/builders.js';
 import { ADMIN, type TestDaemon, testDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
@@ -63,5 +67,48 @@ describe('interruption rates on offers', () => {
     const after = (await offers(`cloud=${placement.cloud}&market=spot`)).find(same)!.availability
       .interruptionsPerHour!;
     expect(after).toBeGreaterThan(before * 2);
+  });
+});
+
+describe('what the daemon saw per spot pool', () => {
+  it('adds up the same whether read once or every tick, terminations stamped late included', () => {
+    const store = openStore(':memory:');
+    const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 3_600_000;
+    const providers = new Map([['sim', { billableHours: hours } as unknown as CapacityProvider]]);
+    const ticking = new Availability(store, providers, new Map());
+    const h = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 3_600_000);
+    const add = (id: string, zone: string, readyAt: number) => {
+      const { jobIds: _, ...record } = node({
+        id,
+        zone,
+        readyAt: h(readyAt).toISOString(),
+        createdAt: h(readyAt).toISOString(),
+      });
+      store.nodes.insert(record);
+    };
+    const end = (id: string, at: number, interrupted = false) =>
+      store.nodes.transition(id, 'terminated', {
+        terminatedAt: h(at).toISOString(),
+        ...(interrupted ? { interruptedAt: h(at).toISOString() } : {}),
+      });
+    const steps: [number, () => void][] = [
+      [1, () => add('a', 'us-east-1a', 0)],
+      [2, () => add('b', 'us-east-1b', 1)],
+      [3, () => end('a', 3, true)],
+      [40, () => add('c', 'us-east-1a', 39)],
+      [41, () => end('c', 41)],
+      // A terminate call that started earlier and finished later: stamped before the last termination.
+      [42, () => end('b', 40, true)],
+      [80, () => add('d', 'us-east-1b', 79)],
+    ];
+    for (const [t, step] of steps) {
+      step();
+      const fresh = new Availability(store, providers, new Map()).observed(h(t));
+      expect(ticking.observed(h(t))).toEqual(fresh);
+    }
+    expect(ticking.observed(h(80)).get('aws/us-east-1/us-east-1b/p4d.24xlarge/spot')).toEqual({
+      interruptions: 1,
+      hours: 39 + 1,
+    });
   });
 });

@@ -21,6 +21,9 @@ export interface SimProviderOptions {
   ids?: IdSource;
 }
 
+/** How long a terminated instance is still listed. */
+const GONE_LISTED_MS = 3_600_000;
+
 interface Row {
   id: string;
   client_token: string;
@@ -102,7 +105,7 @@ export class SimProvider implements CapacityProvider {
 
   async list(): Promise<Instance[]> {
     // Rows long gone are not even read (a daemon running for weeks has thousands); the filter below decides.
-    const cutoff = new Date(this.opts.now().getTime() - 86_400_000).toISOString();
+    const cutoff = new Date(this.opts.now().getTime() - GONE_LISTED_MS).toISOString();
     const rows = this.db
       .prepare(
         `SELECT * FROM sim_instances WHERE launched_at >= @cutoff
@@ -165,8 +168,8 @@ export class SimProvider implements CapacityProvider {
     return now >= Date.parse(r.ready_at) ? 'running' : 'pending';
   }
 
-  /** Terminated instances stay listed for a day of sim time, as clouds keep showing them for a while. */
+  /** Terminated instances stay listed for an hour of sim time, as EC2 keeps showing them for about that long. */
   private recentlyGone(i: Instance): boolean {
-    return i.launchedAt >= new Date(this.opts.now().getTime() - 86_400_000).toISOString();
+    return i.launchedAt >= new Date(this.opts.now().getTime() - GONE_LISTED_MS).toISOString();
   }
 }
