@@ -97,6 +97,11 @@ export interface Checkpoint {
   at: string;
   /** Its size, when the job says (prices a move across regions). */
   bytes?: number;
+  /**
+   * Where it was written, `cloud:region` (the node's): resuming in another region copies it there, which
+   * placement prices. Absent on checkpoints recorded before the daemon kept it.
+   */
+  region?: string;
 }
 
 /** A job as the core sees it: its validated spec plus what the system has decided about it. */

@@ -62,11 +62,13 @@ export class Reports {
    * run is billed, its slots are given back and it is queued again to be placed for the work left — or, when a
    * budget ordered the checkpoint (`suspend` at the limit), it stops there (`suspended`) until the budget allows.
    */
-  checkpointed(jobId: string, checkpoint: Checkpoint, now: Date): Job {
+  checkpointed(jobId: string, written: Checkpoint, now: Date): Job {
     return this.store.tx(() => {
       const job = this.mustGet(jobId);
       if (job.state !== 'running' && job.state !== 'checkpointing')
         throw new Error(`job ${jobId} is ${job.state}: no checkpoint expected`);
+      const node = job.nodeIds[0] ? this.store.nodes.get(job.nodeIds[0]) : null;
+      const checkpoint: Checkpoint = node ? { ...written, region: `${node.cloud}:${node.region}` } : written;
       // A manifest older than the last one recorded is a stale read of latest.json: nothing new saved.
       if (job.checkpoint && checkpoint.step < job.checkpoint.step) return job;
       const saved = new Date(Math.min(Date.parse(checkpoint.at), now.getTime()));

@@ -185,6 +185,11 @@ describe('the agent protocol', () => {
       }),
     );
     expect(j.checkpoint.step).toBe(7);
+    // Where it was written, so that placement prices copying it elsewhere.
+    const node = (await d.call('GET', '/v1/nodes', ADMIN)).body.items.find(
+      (n: { id: string }) => n.id === nodeId,
+    );
+    expect(j.checkpoint.region).toBe(`${node.cloud}:${node.region}`);
     // Its token died with it.
     expect((await agentCall('/v1/agent/heartbeat', token, { jobs: [] })).status).toBe(401);
   });

@@ -48,6 +48,22 @@ describe('placement by expected cost', () => {
     expect(chosen(snap(j, [awsA100, gcpA100]), priceTimesHours)).toBe('aws:us-east-1:A100:on-demand');
   });
 
+  it('resumes a moved job where its checkpoint was written unless elsewhere is cheaper by more than copying it', () => {
+    const resuming = (bytes: number) =>
+      job({
+        spec: spec({ resources: { gpu: { models: ['A100'], count: 1 } }, runtime: { estimateHours: 2 } }),
+        progress: 0.5,
+        checkpoint: { path: 'step-9', step: 9, at: T0.toISOString(), bytes, region: 'gcp:us-central1' },
+      });
+    // A 200 GiB checkpoint costs more to copy out of GCP than the $0.50/h the AWS offer saves over an hour.
+    expect(chosen(snap(resuming(200 * 2 ** 30), [awsA100, gcpA100]))).toBe('gcp:us-central1:A100:on-demand');
+    // A small one does not: the cheaper offer wins.
+    expect(chosen(snap(resuming(2 ** 30), [awsA100, gcpA100]))).toBe('aws:us-east-1:A100:on-demand');
+    const where = cost(resuming(200 * 2 ** 30), awsA100, 1, T0);
+    expect(where.parts.checkpointMoveUsd).toBeGreaterThan(10);
+    expect(cost(resuming(200 * 2 ** 30), gcpA100, 1, T0).parts.checkpointMoveUsd).toBeUndefined();
+  });
+
   it('takes a dearer GPU that is fast enough to be cheaper per unit of work', () => {
     const h100 = offer({
       market: 'on-demand',

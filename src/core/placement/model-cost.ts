@@ -2,7 +2,7 @@
 // (core/deadline.ts): expected cost = compute at the GPU's speed + data movement + interruption
 // overhead; a deadline refuses capacity that cannot finish in time and, for `market: auto`, lets
 // Uniform Progress choose between spot and on-demand.
-import { type CostContext, expectedCost } from '../cost.js';
+import { type CostContext, expectedCost, migrationCost } from '../cost.js';
 import { deadlineFeasible, decideMarket } from '../deadline.js';
 import { NO_AVAILABILITY, type Offer } from '../model.js';
 import type { CostFn } from './cost-fn.js';
@@ -21,14 +21,27 @@ export function costModel(ctx: CostContext): CostFn {
         ? { ...job.spec, runtime: { ...job.spec.runtime, estimateHours: est * left } }
         : job.spec;
     const b = expectedCost(spec, offer, count, ctx);
-    const parts = {
+    // A job resuming from a checkpoint written in another region has it copied here first: its egress, and the
+    // nodes' time while it copies (the restart itself is paid wherever the job goes).
+    const from = left < 1 ? job.checkpoint?.region : undefined;
+    const move =
+      from && from !== `${cap.cloud}:${cap.region}`
+        ? migrationCost(job.spec, from, offer, ctx, {
+            nodes: count,
+            ...(job.checkpoint?.bytes !== undefined ? { checkpointBytes: job.checkpoint.bytes } : {}),
+          })
+        : null;
+    const resumeUsd = move ? move.egressUsd + cap.pricePerHour * count * move.transferHours : 0;
+    const transferHours = b.transferHours + (move?.transferHours ?? 0);
+    const parts: Record<string, number> = {
       computeUsd: b.computeUsd,
       egressUsd: b.egressUsd,
       interruptionUsd: b.interruptionUsd,
       runtimeHours: b.runtimeHours,
-      transferHours: b.transferHours,
+      transferHours,
+      ...(move ? { checkpointMoveUsd: resumeUsd } : {}),
     };
-    const result = { totalUsd: b.totalUsd, parts };
+    const result = { totalUsd: b.totalUsd + resumeUsd, parts };
     if (!job.spec.deadline) return result;
 
     // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
@@ -38,7 +51,7 @@ export function costModel(ctx: CostContext): CostFn {
       submittedAt: new Date(job.submittedAt),
       deadline: new Date(job.spec.deadline),
       now,
-      workHours: runtime + b.transferHours,
+      workHours: runtime + transferHours,
       doneHours: runtime * (1 - left),
       current: null,
       restartHours,
