@@ -263,6 +263,24 @@ export function parsePlace(cloudRegion: string): Place {
  * cloud; the source cloud's internet egress across clouds (the receiving cloud charges nothing for ingress).
  */
 export function egressQuote(table: EgressTable, from: Place, to: Place): EgressQuote {
+  // Asked for every (job, offer) pair of every tick, of a few hundred regions: remembered per frozen table.
+  let memo = QUOTES.get(table);
+  if (!memo) {
+    memo = new Map();
+    QUOTES.set(table, memo);
+  }
+  const key = `${from.cloud}:${from.region}>${to.cloud}:${to.region}`;
+  let quote = memo.get(key);
+  if (!quote) {
+    quote = Object.freeze(quoteEgress(table, from, to));
+    memo.set(key, quote);
+  }
+  return quote;
+}
+
+const QUOTES = new WeakMap<EgressTable, Map<string, EgressQuote>>();
+
+function quoteEgress(table: EgressTable, from: Place, to: Place): EgressQuote {
   if (from.cloud === to.cloud && from.region === to.region)
     return { kind: 'same-region', usdPerGB: 0, rule: 'same region' };
   // A source outside the three clouds has no price list here; the receiving cloud's internet rate stands in.
