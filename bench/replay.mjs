@@ -69,7 +69,7 @@ for (const name of scenarios) {
     .join(', ');
   const st = g?.stats ?? {};
   console.log(
-    `\nwall time: ${total.toFixed(1)} s (inputs ${loadSeconds.toFixed(1)} s; ${walls}); daemon ticks ${st.ticks ?? '-'}, market polls ${st.polls ?? '-'}, reclaims ${st.reclaims ?? '-'}; jobs moved for notices ${st.noticeMoves ?? '-'}, consolidation ${st.consolidationMoves ?? '-'}, deadlines ${st.deadlineMoves ?? '-'}; daemon errors ${st.daemonErrors ?? '-'}`,
+    `\nwall time: ${total.toFixed(1)} s (inputs ${loadSeconds.toFixed(1)} s; ${walls}); daemon ticks ${st.ticks ?? '-'}, market polls ${st.polls ?? '-'}, reclaims ${st.reclaims ?? '-'}; jobs moved for notices ${st.noticeMoves ?? '-'}, consolidation ${st.consolidationMoves ?? '-'}, deadlines ${st.deadlineMoves ?? '-'} (${st.deadlineMovesToSpot ?? '-'} of them back to spot); daemon errors ${st.daemonErrors ?? '-'}`,
   );
   console.log(`reports: ${join(out, `${name}.json`)}, ${join(out, `${name}.html`)}`);
 }

@@ -173,6 +173,8 @@ async function drive(
     noticeMoves: 0,
     consolidationMoves: 0,
     deadlineMoves: 0,
+    /** Of those, from on-demand back to spot (the rest: the safety net, or a deadline out of reach). */
+    deadlineMovesToSpot: 0,
     checkpointsMissed: 0,
     launchFailures: 0,
     daemonErrors: 0,
@@ -453,6 +455,9 @@ async function drive(
   stats.noticeMoves = orders.filter((o) => o.reason.startsWith('reclaim notice')).length;
   stats.consolidationMoves = orders.filter((o) => o.reason.startsWith('consolidation')).length;
   stats.deadlineMoves = orders.filter((o) => o.reason.startsWith('deadline')).length;
+  stats.deadlineMovesToSpot = orders.filter(
+    (o) => o.reason.startsWith('deadline') && o.reason.includes('back to spot'),
+  ).length;
   stats.checkpointsMissed = (
     db.prepare("SELECT COUNT(*) AS n FROM job_events WHERE reason LIKE 'no checkpoint in time%'").get() as {
       n: number;
