@@ -2,8 +2,13 @@
 // the bundled scenarios. For tests whose numbers are worked out on paper.
 import { loadCostTables } from '../../src/config/cost-tables.js';
 import type { JobSpec } from '../../src/core/jobspec.js';
-import type { Offer } from '../../src/core/model.js';
-import { buildMarket, type RenewalProfile, type TracedPool } from '../../src/sim/market-model.js';
+import { type Offer, poolKey } from '../../src/core/model.js';
+import {
+  buildMarket,
+  type PoolTimeline,
+  type RenewalProfile,
+  type TracedPool,
+} from '../../src/sim/market-model.js';
 import type { ReplayInputs, Scenario } from '../../src/sim/scenario.js';
 import type { ReplayJob } from '../../src/sim/workload.js';
 import { offer } from './builders.js';
@@ -122,5 +127,18 @@ export function handInputs(opts: {
       pool: `${t.cloud}/${t.region}/${t.zone}/${t.instanceType}/spot`,
       share: 0,
     })),
+  };
+}
+
+/** A pool of a hand-made market at a constant price (a V100 pool, any field overridden), dry over `outages` hours. */
+export function replayPool(over: Partial<Offer>, outages: readonly [number, number][] = []): PoolTimeline {
+  const o = v100(over);
+  return {
+    key: poolKey(o),
+    offer: o,
+    driver: o.market === 'spot' ? 'trace' : 'on-demand',
+    source: 't',
+    outages: outages.map(([from, to]) => ({ from: R0 + from * HOUR, to: R0 + to * HOUR })),
+    prices: [{ at: R0, price: o.pricePerHour }],
   };
 }

@@ -3,42 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import { loadCostTables } from '../../src/config/cost-tables.js';
 import type { JobSpec } from '../../src/core/jobspec.js';
-import type { Offer } from '../../src/core/model.js';
-import { poolKey } from '../../src/core/model.js';
 import {
   type BaselineContext,
   greedyBaseline,
   onDemandBaseline,
   skypilotBaseline,
 } from '../../src/sim/baselines.js';
-import { MarketTimeline, type PoolTimeline } from '../../src/sim/market-model.js';
+import { MarketTimeline } from '../../src/sim/market-model.js';
 import { capacityCost, type PolicyRun } from '../../src/sim/outcome.js';
 import type { ReplayJob } from '../../src/sim/workload.js';
-import { offer } from '../helpers/builders.js';
+import { HOUR, R0, replayPool } from '../helpers/replay.js';
 
-const T0 = Date.parse('2023-02-15T00:00:00Z');
-const H = 3_600_000;
+const T0 = R0;
+const H = HOUR;
 const MIN = 60_000;
 const tables = loadCostTables();
 
-function pool(over: Partial<Offer>, outages: [number, number][] = []): PoolTimeline {
-  const o = offer({
-    cloud: 'aws',
-    region: 'us-east-1',
-    zone: 'us-east-1a',
-    instanceType: 'p3.2xlarge',
-    gpu: { model: 'V100', count: 1, memoryGiB: 16 },
-    ...over,
-  });
-  return {
-    key: poolKey(o),
-    offer: o,
-    driver: 'trace',
-    source: 't',
-    outages: outages.map(([a, b]) => ({ from: T0 + a * H, to: T0 + b * H })),
-    prices: [{ at: T0, price: o.pricePerHour }],
-  };
-}
+const pool = replayPool;
 
 const market = new MarketTimeline(T0, T0 + 24 * H, [
   pool({ market: 'spot', pricePerHour: 1 }, [[1, 3]]),

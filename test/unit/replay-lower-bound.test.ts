@@ -3,35 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { loadCostTables } from '../../src/config/cost-tables.js';
 import type { JobSpec } from '../../src/core/jobspec.js';
 import type { Offer } from '../../src/core/model.js';
-import { poolKey } from '../../src/core/model.js';
 import { cheapestSchedule, lowerBound, OptionTimeline, type Segment } from '../../src/sim/lower-bound.js';
 import { MarketTimeline, type PoolTimeline } from '../../src/sim/market-model.js';
 import { capacityCost } from '../../src/sim/outcome.js';
 import type { ReplayJob } from '../../src/sim/workload.js';
-import { offer } from '../helpers/builders.js';
+import { HOUR, R0, replayPool } from '../helpers/replay.js';
 
-const T0 = Date.parse('2023-02-15T00:00:00Z');
-const H = 3_600_000;
+const T0 = R0;
+const H = HOUR;
 const tables = loadCostTables();
 
-function pool(over: Partial<Offer>, outages: { from: number; to: number }[] = []): PoolTimeline {
-  const o = offer({
-    cloud: 'aws',
-    region: 'us-east-1',
-    zone: 'us-east-1a',
-    instanceType: 'p3.2xlarge',
-    gpu: { model: 'V100', count: 1, memoryGiB: 16 },
-    ...over,
-  });
-  return {
-    key: poolKey(o),
-    offer: o,
-    driver: o.market === 'spot' ? 'trace' : 'on-demand',
-    source: 't',
-    outages: outages.map((s) => ({ from: T0 + s.from * H, to: T0 + s.to * H })),
-    prices: [{ at: T0, price: o.pricePerHour }],
-  };
-}
+/** Outages as {from, to} hours, as the bound's cases read best. */
+const pool = (over: Partial<Offer>, outages: { from: number; to: number }[] = []) =>
+  replayPool(
+    over,
+    outages.map((o) => [o.from, o.to]),
+  );
 
 function job(over: Omit<Partial<ReplayJob>, 'spec'> & { spec?: Partial<JobSpec> } = {}): ReplayJob {
   const { spec, ...rest } = over;
