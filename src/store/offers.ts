@@ -47,7 +47,7 @@ function toOffer(r: OfferRow): Offer {
   };
 }
 
-function deepFreeze(o: Offer): Offer {
+function freezeOffer(o: Offer): Offer {
   Object.freeze(o.gpu);
   Object.freeze(o.availability);
   return Object.freeze(o);
@@ -179,7 +179,7 @@ export class OfferRepo {
       ${q.limit ? 'LIMIT @limit' : ''}`;
     if (q.limit) params.limit = q.limit;
     const offers = Object.freeze(
-      (this.db.prepare(sql).all(params) as OfferRow[]).map((r) => deepFreeze(toOffer(r))),
+      (this.db.prepare(sql).all(params) as OfferRow[]).map((r) => freezeOffer(toOffer(r))),
     );
     // The API's filtered queries vary without bound; only the few unfiltered ones the daemon repeats are kept.
     if (where.length === 0 && !q.limit) this.listed.set(key, offers);
