@@ -1,6 +1,6 @@
 // Job and node state machines. Every change of state goes through `jobTransition`/`nodeTransition`,
 // which refuse what the machine does not allow, so a bug elsewhere becomes an error, not a corrupt queue.
-import type { JobEvent, JobState, NodeState } from './model.js';
+import { JOB_STATES, type JobEvent, type JobState, type NodeState } from './model.js';
 
 const JOB_EDGES: Record<JobState, readonly JobState[]> = {
   queued: ['held', 'scheduled', 'cancelled', 'failed'],
@@ -75,3 +75,6 @@ export const JOB_STATES_ON_NODES: readonly JobState[] = [
   'checkpointing',
   'migrating',
 ];
+
+/** States of a job not finished yet: it may still run, and spend. */
+export const OPEN_JOB_STATES: readonly JobState[] = JOB_STATES.filter((s) => !isTerminalJobState(s));

@@ -11,7 +11,7 @@ import {
   periodWindow,
 } from '../core/budget.js';
 import { overlapShare } from '../core/ledger.js';
-import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
+import { JOB_STATES_ON_NODES, OPEN_JOB_STATES } from '../core/lifecycle.js';
 import type { Job, JobState } from '../core/model.js';
 import { scopeMatches } from '../policies/match.js';
 import type { Policy } from '../policies/schema.js';
@@ -19,18 +19,6 @@ import type { JobBudget } from '../store/budgets.js';
 import type { Store } from '../store/store.js';
 import { RUN_STATES, type SpendLedger } from './ledger.js';
 import type { ProgressMeter } from './progress.js';
-
-/** Jobs that may still spend: everything not finished. Suspended ones commit nothing until resumed. */
-const OPEN_STATES: readonly JobState[] = [
-  'queued',
-  'held',
-  'scheduled',
-  'provisioning',
-  'running',
-  'checkpointing',
-  'migrating',
-  'suspended',
-];
 
 export interface PolicyFigures {
   readonly policy: Policy;
@@ -58,11 +46,14 @@ export class BudgetBook {
     private readonly progress: ProgressMeter,
   ) {}
 
-  /** The open jobs with what budgets know of them; `exclude` leaves one out (a job being admitted). */
+  /**
+   * The open jobs (all that may still spend; suspended ones commit nothing until resumed) with what budgets know
+   * of them; `exclude` leaves one out (a job being admitted).
+   */
   jobs(now: Date, exclude?: string): BookJob[] {
-    const known = this.store.budgets.jobsIn(OPEN_STATES);
+    const known = this.store.budgets.jobsIn(OPEN_JOB_STATES);
     return this.store.jobs
-      .inStates(OPEN_STATES)
+      .inStates(OPEN_JOB_STATES)
       .filter((job) => job.id !== exclude)
       .map((job) => {
         const budget = known.get(job.id) ?? NO_BUDGET;

@@ -17,6 +17,7 @@ import { NOTICE_SECONDS } from '../clouds/sim/provider.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { runtimeOn } from '../core/cost.js';
+import { OPEN_JOB_STATES } from '../core/lifecycle.js';
 import type { Job } from '../core/model.js';
 import { lastSaveAt } from '../core/progress.js';
 import { type Daemon, startDaemon } from '../daemon.js';
@@ -288,16 +289,7 @@ async function drive(
       if (outage && outage.from <= end)
         q.push({ at: outage.from, rank: 1, kind: 'reclaim', instance: row.id });
     }
-    const active = daemon.store.jobs.inStates([
-      'queued',
-      'held',
-      'scheduled',
-      'provisioning',
-      'running',
-      'checkpointing',
-      'migrating',
-      'suspended',
-    ]);
+    const active = daemon.store.jobs.inStates(OPEN_JOB_STATES);
     const onNode = new Set<string>();
     const busy = new Set<string>();
     const nodeState = new Map(
