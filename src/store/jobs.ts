@@ -1,9 +1,21 @@
 // Jobs and their events. Every state change goes through `transition`, which writes the new state and
 // its event in one transaction and refuses moves the lifecycle does not allow.
+//
+// Open jobs (every state but the final ones) are also kept in memory, deep-frozen, in submission order: the
+// control loop reads them many times a tick (scheduler, agents, progress, budgets) and writes a few of them, so
+// reads come from memory and each write re-reads its row from the database after writing it. The database is
+// the record: a rollback (Outbox.onRollback) drops the copy, and the next read loads it again. Only this
+// process writes the database (docs/architecture.md), and only this repository writes the fields of a Job.
 
 import type { JobSpec } from '../core/jobspec.js';
-import { JOB_STATES_ON_NODES, jobTransition } from '../core/lifecycle.js';
+import {
+  isTerminalJobState,
+  JOB_STATES_ON_NODES,
+  jobTransition,
+  OPEN_JOB_STATES,
+} from '../core/lifecycle.js';
 import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
+import { deepFreeze } from '../core/validate.js';
 import type { Db } from './db.js';
 import { Outbox } from './outbox.js';
 
@@ -77,11 +89,38 @@ export interface JobPatch {
 }
 
 export class JobRepo {
+  /** Open jobs by id, in submission order (see the header); null until read, and after a rollback. */
+  private open: Map<string, Job> | null = null;
+
   constructor(
     private readonly db: Db,
     /** Hears each state change after it commits (the event bus); the store shares one with NodeRepo. */
     readonly outbox: Outbox = new Outbox(db),
-  ) {}
+  ) {
+    outbox.onRollback(() => {
+      this.open = null;
+    });
+  }
+
+  private openJobs(): Map<string, Job> {
+    if (!this.open) {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM jobs WHERE state IN (${OPEN_JOB_STATES.map(() => '?').join(',')}) ORDER BY seq`,
+        )
+        .all(...OPEN_JOB_STATES) as JobRow[];
+      this.open = new Map(rows.map((r) => [r.id, deepFreeze(toJob(r)) as Job]));
+    }
+    return this.open;
+  }
+
+  /** After a write to the row: the in-memory copy follows it (a new job comes last: its seq is the highest). */
+  private refresh(id: string): void {
+    if (!this.open) return;
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (r && !isTerminalJobState(r.state)) this.open.set(id, deepFreeze(toJob(r)) as Job);
+    else this.open.delete(id);
+  }
 
   insert(job: Job): void {
     this.db
@@ -104,6 +143,7 @@ export class JobRepo {
         dependsOn: JSON.stringify(job.dependsOn),
         submittedAt: job.submittedAt,
       });
+    this.refresh(job.id);
     const event: JobEvent = {
       jobId: job.id,
       at: job.submittedAt,
@@ -116,7 +156,10 @@ export class JobRepo {
     this.outbox.settle();
   }
 
+  /** The job (deep-frozen while it is open). */
   get(id: string): Job | null {
+    const cached = this.openJobs().get(id);
+    if (cached) return cached;
     const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return r ? toJob(r) : null;
   }
@@ -158,7 +201,13 @@ export class JobRepo {
     return { jobs: page.map(toJob), lastSeq: page.length ? page[page.length - 1]!.seq : null, more };
   }
 
+  /** Jobs in these states, in submission order (deep-frozen when every state is an open one). */
   inStates(states: readonly JobState[]): Job[] {
+    if (states.every((s) => !isTerminalJobState(s))) {
+      const out: Job[] = [];
+      for (const job of this.openJobs().values()) if (states.includes(job.state)) out.push(job);
+      return out;
+    }
     const rows = this.db
       .prepare(`SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq`)
       .all(...states) as JobRow[];
@@ -251,6 +300,7 @@ export class JobRepo {
       params.addCost = patch.addCostUsd;
     }
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    this.refresh(id);
   }
 
   /** Writes the event; returns its job_events.seq. */

@@ -1,6 +1,8 @@
 // Nodes: the daemon's view of the instances it launched. State moves go through the node lifecycle.
+// Nodes not terminated are kept in memory as well, deep-frozen, as open jobs are (store/jobs.ts says why and how).
 import { nodeTransition } from '../core/lifecycle.js';
 import type { GpuShape, NodeRecord, NodeState } from '../core/model.js';
+import { deepFreeze } from '../core/validate.js';
 import type { Db } from './db.js';
 import { Outbox } from './outbox.js';
 
@@ -65,11 +67,43 @@ const COLUMNS: Record<keyof NodePatch, string> = {
 };
 
 export class NodeRepo {
+  /** Nodes not terminated, by id, in creation order; null until read, and after a rollback. */
+  private live: Map<string, NodeRecord> | null = null;
+  private lastCreatedAt = '';
+
   constructor(
     private readonly db: Db,
     /** Hears each state change after it commits (the event bus); the store shares one with JobRepo. */
     readonly outbox: Outbox = new Outbox(db),
-  ) {}
+  ) {
+    outbox.onRollback(() => {
+      this.live = null;
+    });
+  }
+
+  private liveNodes(): Map<string, NodeRecord> {
+    if (!this.live) {
+      const rows = this.db
+        .prepare("SELECT * FROM nodes WHERE state <> 'terminated' ORDER BY created_at, rowid")
+        .all() as NodeRow[];
+      this.live = new Map(rows.map((r) => [r.id, deepFreeze(toNode(r)) as NodeRecord]));
+      this.lastCreatedAt = rows.at(-1)?.created_at ?? '';
+    }
+    return this.live;
+  }
+
+  /** After a write to the row: the in-memory copy follows it. */
+  private refresh(id: string): void {
+    if (!this.live) return;
+    const r = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(id) as NodeRow | undefined;
+    if (!r || r.state === 'terminated') this.live.delete(id);
+    else if (this.live.has(id) || r.created_at >= this.lastCreatedAt) {
+      this.live.set(id, deepFreeze(toNode(r)) as NodeRecord);
+      if (r.created_at > this.lastCreatedAt) this.lastCreatedAt = r.created_at;
+    }
+    // A new node created before the newest one: loaded again, in the order list() promises.
+    else this.live = null;
+  }
 
   insert(n: NodeRecord): void {
     this.db
@@ -80,23 +114,33 @@ export class NodeRepo {
            @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @interruptedAt, @costUsd)`,
       )
       .run({ ...n, gpu: JSON.stringify(n.gpu) });
+    this.refresh(n.id);
     this.outbox.push({ kind: 'node', from: null, to: n.state, node: this.get(n.id)! });
     this.outbox.settle();
   }
 
+  /** The node (deep-frozen unless terminated). */
   get(id: string): NodeRecord | null {
+    const cached = this.liveNodes().get(id);
+    if (cached) return cached;
     const r = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(id) as NodeRow | undefined;
     return r ? toNode(r) : null;
   }
 
+  /** Nodes in these states (all without), in creation order. */
   list(states?: readonly NodeState[]): NodeRecord[] {
+    if (states && !states.includes('terminated')) {
+      const out: NodeRecord[] = [];
+      for (const n of this.liveNodes().values()) if (states.includes(n.state)) out.push(n);
+      return out;
+    }
     const rows = states
       ? (this.db
           .prepare(
-            `SELECT * FROM nodes WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`,
+            `SELECT * FROM nodes WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at, rowid`,
           )
           .all(...states) as NodeRow[])
-      : (this.db.prepare('SELECT * FROM nodes ORDER BY created_at').all() as NodeRow[]);
+      : (this.db.prepare('SELECT * FROM nodes ORDER BY created_at, rowid').all() as NodeRow[]);
     return rows.map(toNode);
   }
 
@@ -126,6 +170,7 @@ export class NodeRepo {
       params[k] = v;
     }
     if (sets.length) this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    this.refresh(id);
   }
 
   /** Spot nodes that became ready: the exposure behind each pool's learned interruption rate. */

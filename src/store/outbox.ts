@@ -31,6 +31,7 @@ export type CommitListener = (event: CommittedEvent) => void;
 export class Outbox {
   private readonly queued: CommittedEvent[] = [];
   private readonly listeners = new Set<CommitListener>();
+  private readonly rollbackListeners: (() => void)[] = [];
 
   constructor(private readonly db: Db) {}
 
@@ -38,6 +39,14 @@ export class Outbox {
   listen(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Hears every rollback (of a nested transaction too): the repositories' in-memory copies of open rows forget
+   * what they hold then, and read it again from the database, which is the record.
+   */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
   }
 
   /** Queues a change made in the current transaction (or just now, outside one); see `settle`. */
@@ -80,6 +89,7 @@ export class Outbox {
       result = this.db.transaction(write)();
     } catch (err) {
       this.drop(mark);
+      for (const listener of this.rollbackListeners) listener();
       throw err;
     }
     this.settle();

@@ -1,0 +1,113 @@
+// Open jobs and live nodes are read from memory (store/jobs.ts, store/nodes.ts): what a read returns must always
+// be what the database holds, after writes, after rolled-back transactions (nested ones too), and in the order
+// the SQL reads promise. Each case compares the in-memory answer with a second store that reads the same
+// database without a copy in memory.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OPEN_JOB_STATES } from '../../src/core/lifecycle.js';
+import { queuedJob } from '../../src/core/model.js';
+import { openStore, Store } from '../../src/store/store.js';
+import { node, spec, T0 } from '../helpers/builders.js';
+
+let store: Store;
+/** Reads the same connection afresh: every read of a new Store loads its copies from the database. */
+const fresh = () => new Store(store.db);
+const later = (s: number) => new Date(T0.getTime() + s * 1000);
+
+function submit(id: string): void {
+  store.jobs.insert(queuedJob({ id, team: 'research', spec: spec(), submittedAt: T0.toISOString() }));
+}
+
+function launch(id: string, createdAtSeconds: number): void {
+  const { jobIds: _, ...record } = node({
+    id,
+    state: 'provisioning',
+    createdAt: later(createdAtSeconds).toISOString(),
+  });
+  store.nodes.insert(record);
+}
+
+function expectSameAsDatabase(): void {
+  const db = fresh();
+  expect(store.jobs.inStates(OPEN_JOB_STATES)).toEqual(db.jobs.inStates(OPEN_JOB_STATES));
+  expect(store.nodes.list(['provisioning', 'ready', 'draining'])).toEqual(
+    db.nodes.list(['provisioning', 'ready', 'draining']),
+  );
+  for (const j of db.jobs.list({ limit: 100 }).jobs) expect(store.jobs.get(j.id)).toEqual(j);
+}
+
+beforeEach(() => {
+  store = openStore(':memory:');
+  // Load the copies before anything is written, so that every write below has to keep them true.
+  store.jobs.inStates(['queued']);
+  store.nodes.list(['ready']);
+});
+afterEach(() => store.close());
+
+describe('jobs and nodes read from memory', () => {
+  it('follow every write: insert, transition, update, and a job that finishes', () => {
+    submit('job-a');
+    submit('job-b');
+    store.jobs.transition('job-a', 'held', 'waiting', later(1));
+    store.jobs.update('job-b', later(2), { reason: 'no capacity', addCostUsd: 1.5 });
+    store.jobs.transition('job-b', 'cancelled', 'by user', later(3));
+    expectSameAsDatabase();
+    expect(store.jobs.inStates(['queued', 'held']).map((j) => j.id)).toEqual(['job-a']);
+    expect(store.jobs.get('job-b')?.state).toBe('cancelled');
+  });
+
+  it('forget a rolled-back transaction', () => {
+    submit('job-a');
+    launch('node-1', 0);
+    expect(() =>
+      store.tx(() => {
+        store.jobs.transition('job-a', 'held', 'waiting', later(1));
+        store.nodes.transition('node-1', 'ready', { readyAt: later(1).toISOString() });
+        submit('job-b');
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(store.jobs.get('job-a')?.state).toBe('queued');
+    expect(store.jobs.get('job-b')).toBeNull();
+    expect(store.nodes.get('node-1')?.state).toBe('provisioning');
+    expectSameAsDatabase();
+  });
+
+  it('forget a nested transaction that rolled back while the outer one commits', () => {
+    submit('job-a');
+    store.tx(() => {
+      store.jobs.transition('job-a', 'held', 'waiting', later(1));
+      expect(() =>
+        store.tx(() => {
+          store.jobs.transition('job-a', 'queued', 'released', later(2));
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      expect(store.jobs.get('job-a')?.state).toBe('held');
+    });
+    expect(store.jobs.get('job-a')?.state).toBe('held');
+    expectSameAsDatabase();
+  });
+
+  it('list nodes in creation order, a node launched with an earlier time included', () => {
+    launch('node-b', 10);
+    launch('node-c', 20);
+    launch('node-a', 5);
+    store.nodes.transition('node-c', 'terminated', { terminatedAt: later(30).toISOString() });
+    expect(store.nodes.list(['provisioning']).map((n) => n.id)).toEqual(['node-a', 'node-b']);
+    expectSameAsDatabase();
+  });
+
+  it('hand out frozen jobs and nodes: a caller cannot change what the next one reads', () => {
+    submit('job-a');
+    launch('node-1', 0);
+    const job = store.jobs.get('job-a')!;
+    expect(() => {
+      (job as { state: string }).state = 'running';
+    }).toThrow(TypeError);
+    expect(() => job.nodeIds.push('node-1')).toThrow(TypeError);
+    expect(() => {
+      (store.nodes.get('node-1')!.gpu as { count: number }).count = 1;
+    }).toThrow(TypeError);
+    expectSameAsDatabase();
+  });
+});
