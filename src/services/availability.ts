@@ -11,6 +11,7 @@ import {
 } from '../core/interruptions.js';
 import type { Offer } from '../core/model.js';
 import { poolKey } from '../core/model.js';
+import { deepFreeze } from '../core/validate.js';
 import type { SpotNodeHistory } from '../store/nodes.js';
 import type { Store } from '../store/store.js';
 import { type Providers, providerOf } from './billing.js';
@@ -24,6 +25,8 @@ export class Availability {
   private readonly closedIds = new Map<string, number>();
   /** The latest termination counted (ms), null before the first read. */
   private since: number | null = null;
+  /** Each frozen offer as last annotated. */
+  private readonly annotated = new WeakMap<Offer, Offer>();
 
   constructor(
     private readonly store: Store,
@@ -79,20 +82,24 @@ export class Availability {
     return seen;
   }
 
-  /** Spot offers with their interruption rate; on-demand offers are not interrupted (null). */
+  /**
+   * Spot offers with their interruption rate; on-demand offers are not interrupted (null). A frozen offer whose
+   * rate is what it was last time comes back as the same frozen object, so that what readers remember by an
+   * offer's identity (the cost model) holds across ticks while nothing about the pool changes.
+   */
   annotate(offers: readonly Offer[], now: Date): Offer[] {
     const seen = this.observed(now);
-    return offers.map((o) =>
-      o.market === 'spot'
-        ? {
-            ...o,
-            availability: {
-              ...o.availability,
-              interruptionsPerHour:
-                o.availability.interruptionsPerHour ?? posteriorRate(this.priorRate(o), seen.get(poolKey(o))),
-            },
-          }
-        : o,
-    );
+    return offers.map((o) => {
+      if (o.market !== 'spot') return o;
+      const rate =
+        o.availability.interruptionsPerHour ?? posteriorRate(this.priorRate(o), seen.get(poolKey(o)));
+      const last = this.annotated.get(o);
+      if (last?.availability.interruptionsPerHour === rate) return last;
+      const out = { ...o, availability: { ...o.availability, interruptionsPerHour: rate } };
+      if (!Object.isFrozen(o)) return out;
+      const frozen = deepFreeze(out) as Offer;
+      this.annotated.set(o, frozen);
+      return frozen;
+    });
   }
 }

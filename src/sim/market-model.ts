@@ -365,14 +365,18 @@ export class MarketTimeline {
     return (lastAtOrBefore(p, t) ?? p[0]!).price;
   }
 
-  /** The offers that sell at t, at their price then. */
+  /**
+   * The offers that sell at t, at their price then, observed when that price was set (as EC2's spot price
+   * history stamps a price with its start, not with the time it was asked for).
+   */
   offersAt(t: number, cloud?: CloudName): Offer[] {
-    const observedAt = new Date(t).toISOString();
     const out: Offer[] = [];
     for (const p of this.pools) {
       if (cloud && p.offer.cloud !== cloud) continue;
       if (!this.available(p.key, t)) continue;
-      out.push({ ...p.offer, pricePerHour: this.priceAt(p.key, t), observedAt });
+      const price = lastAtOrBefore(p.prices, t) ?? p.prices[0]!;
+      const observedAt = new Date(Math.min(t, Math.max(this.start, price.at))).toISOString();
+      out.push({ ...p.offer, pricePerHour: price.price, observedAt });
     }
     return out;
   }

@@ -3,6 +3,7 @@
 import type { CloudName, Offer } from '../core/model.js';
 import { poolKey } from '../core/model.js';
 import type { Db } from './db.js';
+import type { Outbox } from './outbox.js';
 
 interface OfferRow {
   pool_key: string;
@@ -73,61 +74,136 @@ export interface SourceFreshness {
   failures: number;
 }
 
+/** The row an offer is stored as (its pool's block aside). */
+function toRow(o: Offer, source: string): StoredRow {
+  return {
+    pool_key: poolKey(o),
+    cloud: o.cloud,
+    region: o.region,
+    zone: o.zone,
+    zone_id: o.zoneId ?? null,
+    instance_type: o.instanceType,
+    market: o.market,
+    gpu_model: o.gpu.model,
+    gpu_count: o.gpu.count,
+    gpu_memory_gib: o.gpu.memoryGiB,
+    vcpus: o.vcpus,
+    memory_gib: o.memoryGiB,
+    price_per_hour: o.pricePerHour,
+    observed_at: o.observedAt,
+    source,
+    score: o.availability.score,
+    interruptions_per_hour: o.availability.interruptionsPerHour,
+  };
+}
+
+type StoredRow = Omit<OfferRow, 'blocked_until'>;
+
+/** Same row but for when it was observed: a poll that only confirms a price touches observed_at alone. */
+function sameButObserved(a: StoredRow, b: StoredRow): boolean {
+  for (const k of Object.keys(a) as (keyof StoredRow)[])
+    if (k !== 'observed_at' && a[k] !== b[k]) return false;
+  return true;
+}
+
 export class OfferRepo {
   /**
-   * Lists as last read, by query, until this repository writes offers or blocks (the daemon is the only writer
-   * of its database). The scheduler reads every offer every tick; the market changes every few minutes.
+   * Every stored offer row by pool key, and every pool block, as in the database (the daemon is its only writer):
+   * `replace` and `blockPool` write the database and then these. The scheduler reads every offer every tick; the
+   * market changes every few minutes, and most polls confirm most prices.
    */
-  private readonly listed = new Map<string, readonly Offer[]>();
+  private rows: Map<string, StoredRow> | null = null;
+  private blocks: Map<string, string> | null = null;
+  /** The unfiltered list, built from the two above when it is next read after a change. */
+  private all: readonly Offer[] | null = null;
+  /**
+   * Each pool's offer as last listed, kept while its row and block stay as they are: readers may remember
+   * what they worked out from an offer by its identity (the cost model does).
+   */
+  private readonly listed = new Map<string, Offer>();
   private newest: Map<string, number> | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    outbox?: Outbox,
+  ) {
+    // A block written in a transaction that rolls back is forgotten with it.
+    outbox?.onRollback(() => {
+      this.blocks = null;
+      this.all = null;
+      this.listed.clear();
+    });
+  }
+
+  private stored(): Map<string, StoredRow> {
+    if (!this.rows) {
+      const rows = this.db.prepare('SELECT * FROM offers').all() as StoredRow[];
+      this.rows = new Map(rows.map((r) => [r.pool_key, r]));
+    }
+    return this.rows;
+  }
+
+  private blocked(): Map<string, string> {
+    if (!this.blocks) {
+      const rows = this.db.prepare('SELECT pool_key, blocked_until FROM pool_blocks').all() as {
+        pool_key: string;
+        blocked_until: string;
+      }[];
+      this.blocks = new Map(rows.map((r) => [r.pool_key, r.blocked_until]));
+    }
+    return this.blocks;
+  }
 
   /**
    * Replaces one source's offers for one cloud with a fresh poll, in one transaction, and appends a
-   * price-history row for every pool whose price changed (or is new).
+   * price-history row for every pool whose price changed (or is new). Rows the poll only confirms get their
+   * new observed_at, one statement per instant, not a rewrite each.
    */
   replace(cloud: CloudName, kind: string, offers: readonly Offer[], fetchedAt: string): { changed: number } {
     let changed = 0;
-    this.listed.clear();
     const last = this.lastPrices();
+    const stored = this.stored();
+    const fresh = new Map(offers.map((o) => [poolKey(o), toRow(o, kind)]));
+    const gone = [...stored.values()].filter(
+      (r) => r.cloud === cloud && r.source === kind && !fresh.has(r.pool_key),
+    );
     const written: [string, number][] = [];
+    let inserted = 0;
+    let touchedRows = 0;
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM offers WHERE cloud = ? AND source = ?').run(cloud, kind);
+      const del = this.db.prepare('DELETE FROM offers WHERE pool_key = ?');
+      for (const r of gone) del.run(r.pool_key);
       const ins = this.db.prepare(
-        `INSERT OR REPLACE INTO offers VALUES (@key, @cloud, @region, @zone, @zoneId, @instanceType, @market,
-           @gpuModel, @gpuCount, @gpuMem, @vcpus, @memoryGiB, @pricePerHour, @observedAt, @source, @score, @ipH)`,
+        `INSERT OR REPLACE INTO offers VALUES (@pool_key, @cloud, @region, @zone, @zone_id, @instance_type,
+           @market, @gpu_model, @gpu_count, @gpu_memory_gib, @vcpus, @memory_gib, @price_per_hour, @observed_at,
+           @source, @score, @interruptions_per_hour)`,
       );
       const hist = this.db.prepare(
         'INSERT OR REPLACE INTO price_history (pool_key, at, price_per_hour) VALUES (?, ?, ?)',
       );
-      for (const o of offers) {
-        const key = poolKey(o);
-        ins.run({
-          key,
-          cloud: o.cloud,
-          region: o.region,
-          zone: o.zone,
-          zoneId: o.zoneId ?? null,
-          instanceType: o.instanceType,
-          market: o.market,
-          gpuModel: o.gpu.model,
-          gpuCount: o.gpu.count,
-          gpuMem: o.gpu.memoryGiB,
-          vcpus: o.vcpus,
-          memoryGiB: o.memoryGiB,
-          pricePerHour: o.pricePerHour,
-          observedAt: o.observedAt,
-          source: kind,
-          score: o.availability.score,
-          ipH: o.availability.interruptionsPerHour,
-        });
-        if (last.get(key) !== o.pricePerHour) {
-          hist.run(key, o.observedAt, o.pricePerHour);
-          written.push([key, o.pricePerHour]);
+      const touched = new Map<string, string[]>(); // observed_at → pool keys
+      for (const [key, row] of fresh) {
+        const before = stored.get(key);
+        if (before && sameButObserved(before, row)) {
+          if (before.observed_at !== row.observed_at) {
+            const keys = touched.get(row.observed_at) ?? [];
+            keys.push(key);
+            touched.set(row.observed_at, keys);
+          }
+        } else {
+          ins.run(row);
+          inserted++;
+        }
+        if (last.get(key) !== row.price_per_hour) {
+          hist.run(key, row.observed_at, row.price_per_hour);
+          written.push([key, row.price_per_hour]);
           changed++;
         }
       }
+      const touch = this.db.prepare(
+        'UPDATE offers SET observed_at = ? WHERE pool_key IN (SELECT value FROM json_each(?))',
+      );
+      for (const [at, keys] of touched) touchedRows += touch.run(at, JSON.stringify(keys)).changes;
       this.db
         .prepare(
           `INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers, last_attempt_at, last_error, failures)
@@ -135,7 +211,19 @@ export class OfferRepo {
         )
         .run(cloud, kind, fetchedAt, offers.length, fetchedAt);
     })();
+    for (const r of gone) {
+      stored.delete(r.pool_key);
+      this.listed.delete(r.pool_key);
+    }
+    for (const [key, row] of fresh) {
+      const before = stored.get(key);
+      if (before && before.observed_at === row.observed_at && sameButObserved(before, row)) continue;
+      this.listed.delete(key);
+      stored.set(key, row);
+    }
     for (const [key, price] of written) last.set(key, price);
+    // A poll that confirms every offer as it was leaves the list (and what readers keyed on it) as it is.
+    if (gone.length + inserted + touchedRows > 0) this.all = null;
     return { changed };
   }
 
@@ -157,11 +245,29 @@ export class OfferRepo {
     return this.newest;
   }
 
-  /** Offers with their pool blocks folded into availability, cheapest first. Shared and frozen: copy to change. */
+  /**
+   * Offers with their pool blocks folded into availability, cheapest first. Shared and frozen: copy to change.
+   * The unfiltered list comes from memory; a filtered one (the API's) is a query.
+   */
   list(q: OfferQuery = {}): readonly Offer[] {
-    const key = JSON.stringify(q);
-    const hit = this.listed.get(key);
-    if (hit) return hit;
+    if (!q.gpu && !q.cloud && !q.market && !q.region && !q.limit) {
+      if (!this.all) {
+        const blocks = this.blocked();
+        this.all = Object.freeze(
+          [...this.stored().values()]
+            .sort((a, b) => a.price_per_hour - b.price_per_hour || (a.pool_key < b.pool_key ? -1 : 1))
+            .map((r) => {
+              let o = this.listed.get(r.pool_key);
+              if (!o) {
+                o = freezeOffer(toOffer({ ...r, blocked_until: blocks.get(r.pool_key) ?? null }));
+                this.listed.set(r.pool_key, o);
+              }
+              return o;
+            }),
+        );
+      }
+      return this.all;
+    }
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.gpu) {
@@ -178,12 +284,9 @@ export class OfferRepo {
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.price_per_hour, o.pool_key
       ${q.limit ? 'LIMIT @limit' : ''}`;
     if (q.limit) params.limit = q.limit;
-    const offers = Object.freeze(
+    return Object.freeze(
       (this.db.prepare(sql).all(params) as OfferRow[]).map((r) => freezeOffer(toOffer(r))),
     );
-    // The API's filtered queries vary without bound; only the few unfiltered ones the daemon repeats are kept.
-    if (where.length === 0 && !q.limit) this.listed.set(key, offers);
-    return offers;
   }
 
   sources(): SourceFreshness[] {
@@ -232,7 +335,6 @@ export class OfferRepo {
   }
 
   blockPool(key: string, until: string, reason: string): void {
-    this.listed.clear();
     // Never shorten a block that is already longer (an interruption outranks a capacity error).
     this.db
       .prepare(
@@ -241,5 +343,11 @@ export class OfferRepo {
          WHERE excluded.blocked_until > pool_blocks.blocked_until`,
       )
       .run(key, until, reason);
+    const blocks = this.blocked();
+    if (until > (blocks.get(key) ?? '')) {
+      blocks.set(key, until);
+      this.listed.delete(key);
+      this.all = null;
+    }
   }
 }

@@ -30,7 +30,7 @@ export class Store {
     this.outbox = new Outbox(db);
     this.jobs = new JobRepo(db, this.outbox);
     this.nodes = new NodeRepo(db, this.outbox);
-    this.offers = new OfferRepo(db);
+    this.offers = new OfferRepo(db, this.outbox);
     this.slots = new SlotRepo(db);
     this.tokens = new TokenRepo(db);
     this.idempotency = new IdempotencyRepo(db);

@@ -5,7 +5,7 @@ import type { CapacityProvider } from '../../src/clouds/ports.js';
 import { bucketRate, DEFAULT_MONTHLY_FRACTION, monthlyFractionToRate } from '../../src/core/interruptions.js';
 import { Availability } from '../../src/services/availability.js';
 import { openStore } from '../../src/store/store.js';
-import { node } from '../helpers/builders.js';
+import { node, offer } from '../helpers/builders.js';
 import { ADMIN, type TestDaemon, testDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
@@ -110,5 +110,44 @@ describe('what the daemon saw per spot pool', () => {
       interruptions: 1,
       hours: 39 + 1,
     });
+  });
+});
+
+describe('offers annotated with their rates', () => {
+  const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 3_600_000;
+  const providers = new Map([['sim', { billableHours: hours } as unknown as CapacityProvider]]);
+  const h = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 3_600_000);
+
+  it('come back as the same frozen objects while a pool’s rate stays, and anew when it moves', () => {
+    const store = openStore(':memory:');
+    const availability = new Availability(store, providers, new Map());
+    const spot = offer({ zone: 'us-east-1a' });
+    const other = offer({ zone: 'us-east-1b' });
+    store.offers.replace('aws', 'simulated', [spot, other], h(0).toISOString());
+    const first = availability.annotate(store.offers.list(), h(1));
+    const second = availability.annotate(store.offers.list(), h(2));
+    expect(second).toEqual(first);
+    expect(second[0]).toBe(first[0]);
+    expect(Object.isFrozen(first[0])).toBe(true);
+    // A node of the first pool runs: what the daemon saw moves that pool's rate, not the other's.
+    const { jobIds: _, ...record } = node({
+      zone: 'us-east-1a',
+      readyAt: h(0).toISOString(),
+      createdAt: h(0).toISOString(),
+    });
+    store.nodes.insert(record);
+    const third = availability.annotate(store.offers.list(), h(3));
+    const byZone = (list: readonly { zone: string | null }[]) => new Map(list.map((o) => [o.zone, o]));
+    expect(byZone(third).get('us-east-1a')).not.toBe(byZone(first).get('us-east-1a'));
+    expect(byZone(third).get('us-east-1b')).toBe(byZone(first).get('us-east-1b'));
+  });
+
+  it('leave an offer that is not frozen as a fresh copy each time', () => {
+    const availability = new Availability(openStore(':memory:'), providers, new Map());
+    const spot = offer({});
+    const [a] = availability.annotate([spot], h(1));
+    const [b] = availability.annotate([spot], h(1));
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
   });
 });

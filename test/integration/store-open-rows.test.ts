@@ -4,9 +4,9 @@
 // database without a copy in memory.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPEN_JOB_STATES } from '../../src/core/lifecycle.js';
-import { queuedJob } from '../../src/core/model.js';
+import { poolKey, queuedJob } from '../../src/core/model.js';
 import { openStore, Store } from '../../src/store/store.js';
-import { node, spec, T0 } from '../helpers/builders.js';
+import { node, offer, spec, T0 } from '../helpers/builders.js';
 
 let store: Store;
 /** Reads the same connection afresh: every read of a new Store loads its copies from the database. */
@@ -33,6 +33,8 @@ function expectSameAsDatabase(): void {
     db.nodes.list(['provisioning', 'ready', 'draining']),
   );
   for (const j of db.jobs.list({ limit: 100 }).jobs) expect(store.jobs.get(j.id)).toEqual(j);
+  // A limit makes the list a query of the database.
+  expect(store.offers.list()).toEqual(db.offers.list({ limit: 1000 }));
 }
 
 beforeEach(() => {
@@ -94,6 +96,48 @@ describe('jobs and nodes read from memory', () => {
     launch('node-a', 5);
     store.nodes.transition('node-c', 'terminated', { terminatedAt: later(30).toISOString() });
     expect(store.nodes.list(['provisioning']).map((n) => n.id)).toEqual(['node-a', 'node-b']);
+    expectSameAsDatabase();
+  });
+
+  it('keep the offers as polled: new, repriced, confirmed (observedAt alone moves), and gone', () => {
+    const a = offer({ instanceType: 'a', pricePerHour: 3, observedAt: T0.toISOString() });
+    const b = offer({ instanceType: 'b', pricePerHour: 2, observedAt: T0.toISOString() });
+    const c = offer({ instanceType: 'c', pricePerHour: 1, observedAt: T0.toISOString() });
+    store.offers.list();
+    store.offers.replace('aws', 'simulated', [a, b, c], T0.toISOString());
+    expectSameAsDatabase();
+    const t1 = later(300).toISOString();
+    const { changed } = store.offers.replace(
+      'aws',
+      'simulated',
+      [
+        { ...a, observedAt: t1 },
+        { ...b, pricePerHour: 0.5, observedAt: t1 },
+      ],
+      t1,
+    );
+    expect(changed).toBe(1);
+    expect(store.offers.list().map((o) => [o.instanceType, o.pricePerHour, o.observedAt])).toEqual([
+      ['b', 0.5, t1],
+      ['a', 3, t1],
+    ]);
+    expectSameAsDatabase();
+  });
+
+  it('fold pool blocks into the offers, never shorten one, and forget one rolled back', () => {
+    const a = offer({ instanceType: 'a' });
+    store.offers.replace('aws', 'simulated', [a], T0.toISOString());
+    const key = poolKey(a);
+    store.offers.blockPool(key, later(600).toISOString(), 'interrupted');
+    store.offers.blockPool(key, later(60).toISOString(), 'launch failed');
+    expect(store.offers.list()[0]?.availability.blockedUntil).toBe(later(600).toISOString());
+    expect(() =>
+      store.tx(() => {
+        store.offers.blockPool(key, later(900).toISOString(), 'interrupted');
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(store.offers.list()[0]?.availability.blockedUntil).toBe(later(600).toISOString());
     expectSameAsDatabase();
   });
 

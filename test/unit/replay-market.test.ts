@@ -83,6 +83,28 @@ describe('a traced pool', () => {
     expect(m.offersAt(T0).find((o) => o.market === 'spot')?.pricePerHour).toBe(0.918);
   });
 
+  it('stamps an offer with when its price was set, not when it was asked for (as a spot price history does)', () => {
+    const repriced = buildMarket(
+      input({
+        traced: [
+          {
+            ...traced,
+            trace: {
+              ...trace,
+              data: Array(10).fill(1),
+              prices: [0.9, 0.9, 0.9, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2],
+            },
+          },
+        ],
+      }),
+    );
+    const stamp = (t: number, market: string) =>
+      repriced.offersAt(t).find((o) => o.market === market)?.observedAt;
+    expect(stamp(T0 + H, 'spot')).toBe(new Date(T0).toISOString());
+    expect(stamp(T0 + 3.5 * H, 'spot')).toBe(new Date(T0 + 3 * H).toISOString());
+    expect(stamp(T0 + 5 * H, 'on-demand')).toBe(new Date(T0).toISOString());
+  });
+
   it('reclaims an instance at the next outage after its launch, and sells again at the outage end', () => {
     expect(m.nextOutage(SPOT, T0 + 0.5 * H)?.from).toBe(T0 + 2 * H);
     expect(m.nextOutage(SPOT, T0 + 3.5 * H)?.from).toBe(T0 + 6 * H);

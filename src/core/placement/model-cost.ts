@@ -4,13 +4,48 @@
 // Uniform Progress choose between spot and on-demand.
 import { type CostContext, expectedCost, migrationCost } from '../cost.js';
 import { deadlineFeasible, decideMarket } from '../deadline.js';
+import type { Job } from '../model.js';
 import { NO_AVAILABILITY, type Offer } from '../model.js';
-import type { CostFn } from './cost-fn.js';
+import { deepFreeze } from '../validate.js';
+import type { CostFn, Priced } from './cost-fn.js';
 import { Reason } from './reasons.js';
+
+/** What a job costs on a capacity, before its deadline (which depends on the time) has its say. */
+interface Quote {
+  result: { totalUsd: number; parts: Record<string, number> };
+  /** The work left to do (1 for a job not started). */
+  left: number;
+  runtimeHours: number;
+  transferHours: number;
+}
 
 export function costModel(ctx: CostContext): CostFn {
   const restartHours = ctx.restartHours ?? 5 / 60;
-  return (job, cap, count, now) => {
+  // The scheduler prices every pending job on every offer at every tick, and most of both are the same
+  // objects from one tick to the next (the store and the offer list hand out frozen objects, replaced when they
+  // change): the price of a frozen job on a frozen capacity is remembered by their identities.
+  const memo = new WeakMap<Job, WeakMap<Priced, Map<number, Quote>>>();
+  const quote = (job: Job, cap: Priced, count: number): Quote => {
+    if (!Object.isFrozen(job) || !Object.isFrozen(cap)) return price(job, cap, count);
+    let byCap = memo.get(job);
+    if (!byCap) {
+      byCap = new WeakMap();
+      memo.set(job, byCap);
+    }
+    let byCount = byCap.get(cap);
+    if (!byCount) {
+      byCount = new Map();
+      byCap.set(cap, byCount);
+    }
+    let q = byCount.get(count);
+    if (!q) {
+      q = price(job, cap, count);
+      deepFreeze(q.result);
+      byCount.set(count, q);
+    }
+    return q;
+  };
+  const price = (job: Job, cap: Priced, count: number): Quote => {
     // Nodes already running come without availability; the model then uses its prior for spot.
     const offer = { ...cap, availability: cap.availability ?? NO_AVAILABILITY } as Offer;
     // A moved job is placed for the work its last checkpoint left; its data still has to be where it runs.
@@ -41,12 +76,20 @@ export function costModel(ctx: CostContext): CostFn {
       transferHours,
       ...(move ? { checkpointMoveUsd: resumeUsd } : {}),
     };
-    const result = { totalUsd: b.totalUsd + resumeUsd, parts };
+    return {
+      result: { totalUsd: b.totalUsd + resumeUsd, parts },
+      left,
+      runtimeHours: b.runtimeHours,
+      transferHours,
+    };
+  };
+  return (job, cap, count, now) => {
+    const { result, left, runtimeHours, transferHours } = quote(job, cap, count);
     if (!job.spec.deadline) return result;
 
     // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
     // saved, on the same basis. A job being placed runs on nothing now (current: null).
-    const runtime = left > 0 ? b.runtimeHours / left : b.runtimeHours;
+    const runtime = left > 0 ? runtimeHours / left : runtimeHours;
     const progress = {
       submittedAt: new Date(job.submittedAt),
       deadline: new Date(job.spec.deadline),
@@ -60,7 +103,7 @@ export function costModel(ctx: CostContext): CostFn {
     if (!deadlineFeasible(progress)) return { ...result, refusal: Reason.DEADLINE };
     if ((job.spec.market ?? 'auto') === 'auto') {
       const decision = decideMarket(progress);
-      const withRule = { ...result, parts: { ...parts, safetyNet: decision.safetyNet ? 1 : 0 } };
+      const withRule = { ...result, parts: { ...result.parts, safetyNet: decision.safetyNet ? 1 : 0 } };
       if (decision.market !== cap.market) return { ...withRule, refusal: Reason.DEADLINE_MARKET };
       return withRule;
     }
