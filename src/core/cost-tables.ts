@@ -250,35 +250,58 @@ function isCloud(name: string): name is CloudName {
   return (CLOUDS as readonly string[]).includes(name);
 }
 
-/** 'aws:us-east-1' → { cloud: 'aws', region: 'us-east-1' }. */
+/** 'aws:us-east-1' → { cloud: 'aws', region: 'us-east-1' } (frozen, and the same object for the same text). */
 export function parsePlace(cloudRegion: string): Place {
-  const at = cloudRegion.indexOf(':');
-  return at < 0
-    ? { cloud: '', region: cloudRegion }
-    : { cloud: cloudRegion.slice(0, at), region: cloudRegion.slice(at + 1) };
+  let place = PLACES.get(cloudRegion);
+  if (!place) {
+    const at = cloudRegion.indexOf(':');
+    place = Object.freeze(
+      at < 0
+        ? { cloud: '', region: cloudRegion }
+        : { cloud: cloudRegion.slice(0, at), region: cloudRegion.slice(at + 1) },
+    );
+    if (PLACES.size >= 10_000) PLACES.clear();
+    PLACES.set(cloudRegion, place);
+  }
+  return place;
 }
+
+const PLACES = new Map<string, Place>();
 
 /**
  * What moving one GB from `from` to `to` costs: 0 within a region; the source cloud's inter-region rate within a
  * cloud; the source cloud's internet egress across clouds (the receiving cloud charges nothing for ingress).
  */
 export function egressQuote(table: EgressTable, from: Place, to: Place): EgressQuote {
-  // Asked for every (job, offer) pair of every tick, of a few hundred regions: remembered per frozen table.
+  // Asked for every (job, offer) pair of every tick, of a few hundred regions: remembered per frozen table, in
+  // maps nested by the four names (a key joined from them would be a new string to hash at every call).
   let memo = QUOTES.get(table);
   if (!memo) {
     memo = new Map();
     QUOTES.set(table, memo);
   }
-  const key = `${from.cloud}:${from.region}>${to.cloud}:${to.region}`;
-  let quote = memo.get(key);
+  const byTo = within(within(memo, from.cloud), from.region);
+  const byRegion = within(byTo, to.cloud);
+  let quote = byRegion.get(to.region) as EgressQuote | undefined;
   if (!quote) {
     quote = Object.freeze(quoteEgress(table, from, to));
-    memo.set(key, quote);
+    byRegion.set(to.region, quote);
   }
   return quote;
 }
 
-const QUOTES = new WeakMap<EgressTable, Map<string, EgressQuote>>();
+type Nested = Map<string, Nested | EgressQuote>;
+
+function within(map: Nested, key: string): Nested {
+  let inner = map.get(key) as Nested | undefined;
+  if (!inner) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
+const QUOTES = new WeakMap<EgressTable, Nested>();
 
 function quoteEgress(table: EgressTable, from: Place, to: Place): EgressQuote {
   if (from.cloud === to.cloud && from.region === to.region)

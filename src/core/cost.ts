@@ -110,15 +110,22 @@ export function referenceSpeed(spec: JobSpec, tables: CostTables): Speed {
     REFERENCE.set(tables, byRequest);
   }
   const gpu = spec.resources.gpu;
+  // A frozen request (a job from the store) is looked up by identity, before its key is even written.
+  const frozen = Object.isFrozen(gpu);
+  const known = frozen ? REFERENCE_OF.get(gpu) : undefined;
+  if (known?.tables === tables) return known.speed;
   const key = `${(gpu.models ?? []).join(',')}|${gpu.minMemoryGiB ?? ''}`;
-  const hit = byRequest.get(key);
-  if (hit) return hit;
-  const found = slowestAccepted(spec, tables);
-  byRequest.set(key, found);
+  let found = byRequest.get(key);
+  if (!found) {
+    found = slowestAccepted(spec, tables);
+    byRequest.set(key, found);
+  }
+  if (frozen) REFERENCE_OF.set(gpu, { tables, speed: found });
   return found;
 }
 
 const REFERENCE = new WeakMap<CostTables, Map<string, Speed>>();
+const REFERENCE_OF = new WeakMap<JobSpec['resources']['gpu'], { tables: CostTables; speed: Speed }>();
 
 function slowestAccepted(spec: JobSpec, tables: CostTables): Speed {
   const gpu = spec.resources.gpu;
@@ -152,19 +159,44 @@ export function runtimeOn(
   gpuModel: string,
   tables: CostTables,
 ): { hours: number; speedRatio: number } {
-  const ref = referenceSpeed(spec, tables);
-  const own = speedOf(tables, canonicalGpu(gpuModel)?.model ?? gpuModel);
-  const speedRatio = ref.speed / own.speed;
-  if ((spec.kind ?? 'batch') === 'inference') return { hours: 1, speedRatio };
-  return { hours: (spec.runtime?.estimateHours ?? 1) * speedRatio, speedRatio };
+  return runtimeOf(spec, referenceSpeed(spec, tables), speedOnModel(tables, gpuModel), estimateOf(spec));
 }
 
-/** Expected cost of running `spec` on `nodes` nodes of `offer`. */
-export function expectedCost(spec: JobSpec, offer: Offer, nodes: number, ctx: CostContext): CostBreakdown {
+/** The job's estimate in hours (1 when it gives none). */
+function estimateOf(spec: JobSpec): number {
+  return spec.runtime?.estimateHours ?? 1;
+}
+
+function speedOnModel(tables: CostTables, gpuModel: string): Speed {
+  return speedOf(tables, canonicalGpu(gpuModel)?.model ?? gpuModel);
+}
+
+function runtimeOf(
+  spec: JobSpec,
+  ref: Speed,
+  own: Speed,
+  estimateHours: number,
+): { hours: number; speedRatio: number } {
+  const speedRatio = ref.speed / own.speed;
+  if ((spec.kind ?? 'batch') === 'inference') return { hours: 1, speedRatio };
+  return { hours: estimateHours * speedRatio, speedRatio };
+}
+
+/**
+ * Expected cost of running `spec` on `nodes` nodes of `offer`; `estimateHours` is the work left, for a job that
+ * resumes from a checkpoint (default: the spec's whole estimate).
+ */
+export function expectedCost(
+  spec: JobSpec,
+  offer: Offer,
+  nodes: number,
+  ctx: CostContext,
+  estimateHours = estimateOf(spec),
+): CostBreakdown {
   const { tables } = ctx;
   const ref = referenceSpeed(spec, tables);
-  const own = speedOf(tables, canonicalGpu(offer.gpu.model)?.model ?? offer.gpu.model);
-  const { hours: runtimeHours, speedRatio } = runtimeOn(spec, offer.gpu.model, tables);
+  const own = speedOnModel(tables, offer.gpu.model);
+  const { hours: runtimeHours, speedRatio } = runtimeOf(spec, ref, own, estimateHours);
   const inference = (spec.kind ?? 'batch') === 'inference';
 
   const bandwidthGbps = tables.egress.bandwidthGbps;
@@ -206,7 +238,7 @@ export function expectedCost(spec: JobSpec, offer: Offer, nodes: number, ctx: Co
       offerSpeed: own.speed,
       speedRatio,
       speedFallback: ref.fallback || own.fallback,
-      estimateHours: inference ? null : (spec.runtime?.estimateHours ?? 1),
+      estimateHours: inference ? null : estimateHours,
       data,
       bandwidthGbps,
       interruption,
