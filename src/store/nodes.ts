@@ -173,30 +173,33 @@ export class NodeRepo {
     this.refresh(id);
   }
 
-  /** Spot nodes that became ready: the exposure behind each pool's learned interruption rate. */
   /**
    * Spot nodes that have been ready, as the availability model needs them: those still up, and those
    * terminated at or after `terminatedSince` (all of them without it).
    */
   spotHistory(terminatedSince: string | null = null): SpotNodeHistory[] {
-    const rows = this.db
+    const since = terminatedSince ?? '';
+    const seen = (n: Pick<NodeRecord, 'market' | 'readyAt' | 'terminatedAt'>) =>
+      n.market === 'spot' && n.readyAt !== null && (n.terminatedAt === null || n.terminatedAt >= since);
+    // The nodes up come from memory; only the terminated ones are read.
+    const gone = this.db
       .prepare(
-        `SELECT id, provider, cloud, region, zone, instance_type, market, ready_at, terminated_at, interrupted_at
-         FROM nodes WHERE market = 'spot' AND ready_at IS NOT NULL
+        `SELECT * FROM nodes WHERE state = 'terminated' AND market = 'spot' AND ready_at IS NOT NULL
            AND (terminated_at IS NULL OR terminated_at >= @since)`,
       )
-      .all({ since: terminatedSince ?? '' }) as NodeRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      provider: r.provider,
-      cloud: r.cloud,
-      region: r.region,
-      zone: r.zone,
-      instanceType: r.instance_type,
-      market: r.market,
-      readyAt: r.ready_at!,
-      terminatedAt: r.terminated_at,
-      interruptedAt: r.interrupted_at,
+      .all({ since }) as NodeRow[];
+    const up = [...this.liveNodes().values()].filter(seen);
+    return [...gone.map(toNode), ...up].map((n) => ({
+      id: n.id,
+      provider: n.provider,
+      cloud: n.cloud,
+      region: n.region,
+      zone: n.zone,
+      instanceType: n.instanceType,
+      market: n.market,
+      readyAt: n.readyAt!,
+      terminatedAt: n.terminatedAt,
+      interruptedAt: n.interruptedAt,
     }));
   }
 }

@@ -101,9 +101,25 @@ type StoredRow = Omit<OfferRow, 'blocked_until'>;
 
 /** Same row but for when it was observed: a poll that only confirms a price touches observed_at alone. */
 function sameButObserved(a: StoredRow, b: StoredRow): boolean {
-  for (const k of Object.keys(a) as (keyof StoredRow)[])
-    if (k !== 'observed_at' && a[k] !== b[k]) return false;
-  return true;
+  // Field by field, by name: a poll compares every offer, and a loop over the keys is many times slower.
+  return (
+    a.pool_key === b.pool_key &&
+    a.cloud === b.cloud &&
+    a.region === b.region &&
+    a.zone === b.zone &&
+    a.zone_id === b.zone_id &&
+    a.instance_type === b.instance_type &&
+    a.market === b.market &&
+    a.gpu_model === b.gpu_model &&
+    a.gpu_count === b.gpu_count &&
+    a.gpu_memory_gib === b.gpu_memory_gib &&
+    a.vcpus === b.vcpus &&
+    a.memory_gib === b.memory_gib &&
+    a.price_per_hour === b.price_per_hour &&
+    a.source === b.source &&
+    a.score === b.score &&
+    a.interruptions_per_hour === b.interruptions_per_hour
+  );
 }
 
 export class OfferRepo {

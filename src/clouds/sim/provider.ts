@@ -21,7 +21,7 @@ export interface SimProviderOptions {
   ids?: IdSource;
 }
 
-/** How long a terminated instance is still listed. */
+/** How long a terminated instance is still listed: one launched within this long (as EC2 shows them for about an hour). */
 const GONE_LISTED_MS = 3_600_000;
 
 interface Row {
@@ -44,6 +44,11 @@ export class SimProvider implements CapacityProvider {
   readonly name = 'sim';
   /** Pool-key prefixes that fail their next launches, with the error kind (fault injection). */
   private readonly faults = new Map<string, CloudErrorKind>();
+  /**
+   * The rows `list` may still show, by id, in launch order: read once, then written through by launch, terminate
+   * and interrupt (this provider is the table's only writer). The daemon lists instances at every tick.
+   */
+  private listable: Map<string, Row> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -92,30 +97,43 @@ export class SimProvider implements CapacityProvider {
            @ready_at, @state)`,
       )
       .run({ ...row, price: req.offer.pricePerHour });
+    this.listable?.set(row.id, row);
     return this.toInstance(row);
   }
 
   async terminate(providerId: string): Promise<void> {
-    this.db
+    const at = this.opts.now().toISOString();
+    const { changes } = this.db
       .prepare(
         "UPDATE sim_instances SET state = 'terminated', terminated_at = ? WHERE id = ? AND state != 'terminated'",
       )
-      .run(this.opts.now().toISOString(), providerId);
+      .run(at, providerId);
+    const row = this.listable?.get(providerId);
+    if (changes > 0 && row)
+      this.listable!.set(providerId, { ...row, state: 'terminated', terminated_at: at });
   }
 
   async list(): Promise<Instance[]> {
-    // Rows long gone are not even read (a daemon running for weeks has thousands); the filter below decides.
     const cutoff = new Date(this.opts.now().getTime() - GONE_LISTED_MS).toISOString();
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM sim_instances WHERE launched_at >= @cutoff
-           OR (state != 'terminated' AND (interrupted_at IS NULL OR interrupted_at >= @cutoff))
-         ORDER BY launched_at`,
-      )
-      .all({ cutoff }) as Row[];
-    return rows
-      .map((r) => this.toInstance(r))
-      .filter((i) => i.state !== 'terminated' || this.recentlyGone(i));
+    if (!this.listable) {
+      // Rows long gone are not even read (a daemon running for weeks has thousands).
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM sim_instances WHERE launched_at >= @cutoff
+             OR (state != 'terminated' AND (interrupted_at IS NULL OR interrupted_at >= @cutoff))
+           ORDER BY launched_at, rowid`,
+        )
+        .all({ cutoff }) as Row[];
+      this.listable = new Map(rows.map((r) => [r.id, r]));
+    }
+    const out: Instance[] = [];
+    for (const [id, r] of this.listable) {
+      const i = this.toInstance(r);
+      if (i.state !== 'terminated' || i.launchedAt >= cutoff) out.push(i);
+      // Gone, and launched before the hour that keeps it listed: never listed again (time only moves on).
+      else this.listable.delete(id);
+    }
+    return out;
   }
 
   /**
@@ -130,11 +148,15 @@ export class SimProvider implements CapacityProvider {
       throw new CloudError('NotFound', `no running sim instance ${providerId}`, 'sim');
     }
     const noticeSeconds = NOTICE_SECONDS[cloud ?? row.cloud];
-    this.db
+    const at = this.opts.now().toISOString();
+    const { changes } = this.db
       .prepare(
         'UPDATE sim_instances SET interrupted_at = ?, notice_seconds = ? WHERE id = ? AND interrupted_at IS NULL',
       )
-      .run(this.opts.now().toISOString(), noticeSeconds, providerId);
+      .run(at, noticeSeconds, providerId);
+    const listed = this.listable?.get(providerId);
+    if (changes > 0 && listed)
+      this.listable!.set(providerId, { ...listed, interrupted_at: at, notice_seconds: noticeSeconds });
     return { noticeSeconds };
   }
 
@@ -166,10 +188,5 @@ export class SimProvider implements CapacityProvider {
       if (now >= reclaimAt) return 'terminated';
     }
     return now >= Date.parse(r.ready_at) ? 'running' : 'pending';
-  }
-
-  /** Terminated instances stay listed for an hour of sim time, as EC2 keeps showing them for about that long. */
-  private recentlyGone(i: Instance): boolean {
-    return i.launchedAt >= new Date(this.opts.now().getTime() - GONE_LISTED_MS).toISOString();
   }
 }
