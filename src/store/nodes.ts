@@ -179,28 +179,30 @@ export class NodeRepo {
    */
   spotHistory(terminatedSince: string | null = null): SpotNodeHistory[] {
     const since = terminatedSince ?? '';
-    const seen = (n: Pick<NodeRecord, 'market' | 'readyAt' | 'terminatedAt'>) =>
-      n.market === 'spot' && n.readyAt !== null && (n.terminatedAt === null || n.terminatedAt >= since);
-    // The nodes up come from memory; only the terminated ones are read.
+    // The nodes up come from memory; only the terminated ones are read, and only the columns needed.
     const gone = this.db
       .prepare(
-        `SELECT * FROM nodes WHERE state = 'terminated' AND market = 'spot' AND ready_at IS NOT NULL
+        `SELECT id, provider, cloud, region, zone, instance_type, market, ready_at, terminated_at, interrupted_at
+         FROM nodes WHERE state = 'terminated' AND market = 'spot' AND ready_at IS NOT NULL
            AND (terminated_at IS NULL OR terminated_at >= @since)`,
       )
       .all({ since }) as NodeRow[];
-    const up = [...this.liveNodes().values()].filter(seen);
-    return [...gone.map(toNode), ...up].map((n) => ({
-      id: n.id,
-      provider: n.provider,
-      cloud: n.cloud,
-      region: n.region,
-      zone: n.zone,
-      instanceType: n.instanceType,
-      market: n.market,
-      readyAt: n.readyAt!,
-      terminatedAt: n.terminatedAt,
-      interruptedAt: n.interruptedAt,
+    const out: SpotNodeHistory[] = gone.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      cloud: r.cloud,
+      region: r.region,
+      zone: r.zone,
+      instanceType: r.instance_type,
+      market: r.market,
+      readyAt: r.ready_at!,
+      terminatedAt: r.terminated_at,
+      interruptedAt: r.interrupted_at,
     }));
+    for (const n of this.liveNodes().values())
+      if (n.market === 'spot' && n.readyAt !== null && (n.terminatedAt === null || n.terminatedAt >= since))
+        out.push({ ...n, readyAt: n.readyAt });
+    return out;
   }
 }
 
