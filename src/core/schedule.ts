@@ -39,7 +39,7 @@ export interface Snapshot {
   dependencyStates: ReadonlyMap<string, { name: string; state: JobState }>;
   /** Nodes not yet terminated. */
   nodes: SnapshotNode[];
-  offers: Offer[];
+  offers: readonly Offer[];
   /** Teams' recent spend and weights; absent: first come first served within a priority. */
   fairShare?: FairShare;
   /**
@@ -155,8 +155,11 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
   // The packer asks refuse() and then cost() of each group and target: the quote is computed once.
   const quotes = new Map<PackTarget<SchedNode>, Map<string, PriceQuote>>();
   const quote = (r: PackRequest, t: PackTarget<SchedNode>): PriceQuote => {
-    const byGroup = quotes.get(t) ?? new Map<string, PriceQuote>();
-    quotes.set(t, byGroup);
+    let byGroup = quotes.get(t);
+    if (!byGroup) {
+      byGroup = new Map<string, PriceQuote>();
+      quotes.set(t, byGroup);
+    }
     let q = byGroup.get(r.group!);
     if (!q) {
       const job = jobs.get(r.id)!;

@@ -27,6 +27,8 @@ export class Availability {
   private since: number | null = null;
   /** Each frozen offer as last annotated. */
   private readonly annotated = new WeakMap<Offer, Offer>();
+  /** The last list annotated from a frozen one. */
+  private lastList: readonly Offer[] | null = null;
 
   constructor(
     private readonly store: Store,
@@ -87,9 +89,9 @@ export class Availability {
    * rate is what it was last time comes back as the same frozen object, so that what readers remember by an
    * offer's identity (the cost model) holds across ticks while nothing about the pool changes.
    */
-  annotate(offers: readonly Offer[], now: Date): Offer[] {
+  annotate(offers: readonly Offer[], now: Date): readonly Offer[] {
     const seen = this.observed(now);
-    return offers.map((o) => {
+    const out = offers.map((o) => {
       if (o.market !== 'spot') return o;
       const rate =
         o.availability.interruptionsPerHour ?? posteriorRate(this.priorRate(o), seen.get(poolKey(o)));
@@ -101,5 +103,10 @@ export class Availability {
       this.annotated.set(o, frozen);
       return frozen;
     });
+    // The same list as last time, when every offer is: readers may key what they derive on the list (the packer).
+    const last = this.lastList;
+    if (last && last.length === out.length && out.every((o, i) => o === last[i])) return last;
+    if (Object.isFrozen(offers)) this.lastList = Object.freeze(out);
+    return out;
   }
 }

@@ -37,11 +37,11 @@ export interface BudgetDeps {
   /** The scheduler's cost function, so that estimates agree with placements. */
   readonly cost: CostFn;
   /** The offers the scheduler would see now (annotated with interruption rates). */
-  readonly offers: (now: Date) => Offer[];
+  readonly offers: (now: Date) => readonly Offer[];
 }
 
 export class Budgets {
-  private offerCache: { at: number; offers: Offer[] } | null = null;
+  private offerCache: { at: number; offers: readonly Offer[] } | null = null;
 
   constructor(private readonly deps: BudgetDeps) {}
 
@@ -223,7 +223,7 @@ export class Budgets {
     return job.dependsOn.some((id) => this.deps.store.jobs.get(id)?.state !== 'succeeded');
   }
 
-  private offers(now: Date): Offer[] {
+  private offers(now: Date): readonly Offer[] {
     const cached = this.offerCache;
     if (cached && Math.abs(now.getTime() - cached.at) < OFFERS_TTL_MS) return cached.offers;
     const offers = this.deps.offers(now);

@@ -118,7 +118,7 @@ function priceElsewhere(
     pending: jobs.map((j) => ({ ...j, state: 'queued', nodeIds: [] })),
     dependencyStates: new Map(),
     nodes: input.nodes.filter((n) => n.id !== node.id),
-    offers: [...input.offers],
+    offers: input.offers,
   };
   const plan = schedule(snapshot, now, { idleNodeSeconds: Number.POSITIVE_INFINITY, cost: policy.cost });
   if (plan.unplaced.length > 0) return null;

@@ -68,12 +68,32 @@ function indexByShape(items: readonly { gpu: { model: string; memoryGiB: number 
   return byShape;
 }
 
+type OfferShapes = Omit<Shapes, 'nodesByShape'>;
+
+/**
+ * The offers' part of the index, kept per offer list: the daemon hands the same frozen list to every cycle while
+ * the market stays as it is, and consolidation packs against it once per candidate node.
+ */
+const OFFER_SHAPES = new WeakMap<readonly unknown[], OfferShapes>();
+
+function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferShapes {
+  const known = Object.isFrozen(offers) ? OFFER_SHAPES.get(offers) : undefined;
+  if (known) return known;
+  const counts = new Int32Array(offers.length);
+  for (let i = 0; i < offers.length; i++) counts[i] = offers[i]!.gpu.count;
+  const shapes: OfferShapes = {
+    byShape: indexByShape(offers),
+    zoneOf: offers.map(zoneKey),
+    counts,
+    targets: offers.map((offer) => ({ kind: 'offer', offer }) as const),
+  };
+  if (Object.isFrozen(offers)) OFFER_SHAPES.set(offers, shapes);
+  return shapes;
+}
+
 export function buildIndex<R extends PackRequest, N extends PackNode>(input: PackInput<R, N>): Index<R> {
   const shapes: Shapes = {
-    byShape: indexByShape(input.offers),
-    zoneOf: input.offers.map(zoneKey),
-    counts: Int32Array.from(input.offers, (o) => o.gpu.count),
-    targets: input.offers.map((offer) => ({ kind: 'offer', offer }) as const),
+    ...offerShapes(input.offers),
     nodesByShape: indexByShape(input.nodes.map((n) => ({ gpu: n.inventory }))),
   };
   const nodes: NodeState<R>[] = input.nodes.map((n, idx) => ({
