@@ -16,7 +16,13 @@ import type { SpotNodeHistory } from '../store/nodes.js';
 import type { Store } from '../store/store.js';
 import { type Providers, providerOf } from './billing.js';
 
-const DAY = 86_400_000;
+/**
+ * How far behind the newest termination counted a later one may be stamped: a termination is stamped with the
+ * time its cloud call started, so a call that ends after a later one's is read that much late. Cloud calls
+ * take seconds to minutes; an hour is a wide margin, and a day of terminations read at every tick was not
+ * free (a month's replay spent a twentieth of its time there).
+ */
+const LATE_STAMP_MS = 3_600_000;
 
 export class Availability {
   private readonly defaultRate = monthlyFractionToRate(DEFAULT_MONTHLY_FRACTION);
@@ -46,12 +52,11 @@ export class Availability {
   /**
    * Per pool: interruptions and spot node-hours seen (billable hours, so sim time counts as sim time). A
    * terminated node's share never changes, so it is added once to `closed`; each call reads only the nodes
-   * still up and those terminated since a day before the last termination it saw (a termination is stamped
-   * with the time its call started, which a slow cloud call can put behind one that finished first).
+   * still up and those terminated since LATE_STAMP_MS before the last termination it saw.
    */
   observed(now: Date): Map<string, PoolObservation> {
     const fresh = this.store.nodes.spotHistory(
-      this.since === null ? null : new Date(this.since - DAY).toISOString(),
+      this.since === null ? null : new Date(this.since - LATE_STAMP_MS).toISOString(),
     );
     const seen = new Map<string, PoolObservation>();
     const add = (into: Map<string, PoolObservation>, n: SpotNodeHistory, end: Date) => {
@@ -73,7 +78,8 @@ export class Availability {
       this.since = Math.max(this.since ?? end, end);
       add(this.closed, n, new Date(end));
     }
-    for (const [id, end] of this.closedIds) if (end < (this.since ?? 0) - DAY) this.closedIds.delete(id);
+    for (const [id, end] of this.closedIds)
+      if (end < (this.since ?? 0) - LATE_STAMP_MS) this.closedIds.delete(id);
     for (const [key, c] of this.closed) {
       const o = seen.get(key);
       seen.set(

@@ -224,17 +224,17 @@ export class JobRepo {
    * finished runs. The measure behind fair share; runs in progress count once they end.
    */
   spendByTeamSince(since: string): Map<string, number> {
-    // Two searches of the finished_at index, not a scan of every job ever run (read at every tick).
+    // Open jobs (never finished: only a move to a final state stamps finished_at) from memory; the finished
+    // ones through the finished_at index, not a scan of every job ever run (this is read at every tick).
+    const spend = new Map<string, number>();
     const rows = this.db
       .prepare(
-        `SELECT team, SUM(cost_usd) AS spend FROM (
-           SELECT team, cost_usd FROM jobs INDEXED BY jobs_finished_at WHERE finished_at IS NULL
-           UNION ALL
-           SELECT team, cost_usd FROM jobs INDEXED BY jobs_finished_at WHERE finished_at >= ?
-         ) GROUP BY team`,
+        'SELECT team, SUM(cost_usd) AS spend FROM jobs INDEXED BY jobs_finished_at WHERE finished_at >= ? GROUP BY team',
       )
       .all(since) as { team: string; spend: number }[];
-    return new Map(rows.map((r) => [r.team, r.spend]));
+    for (const r of rows) spend.set(r.team, r.spend);
+    for (const j of this.openJobs().values()) spend.set(j.team, (spend.get(j.team) ?? 0) + j.costUsd);
+    return spend;
   }
 
   /** Jobs that name this one in dependsOn. */

@@ -97,8 +97,8 @@ describe('what the daemon saw per spot pool', () => {
       [3, () => end('a', 3, true)],
       [40, () => add('c', 'us-east-1a', 39)],
       [41, () => end('c', 41)],
-      // A terminate call that started earlier and finished later: stamped before the last termination.
-      [42, () => end('b', 40, true)],
+      // A terminate call that started earlier and finished later: stamped half an hour before the last termination.
+      [42, () => end('b', 40.5, true)],
       [80, () => add('d', 'us-east-1b', 79)],
     ];
     for (const [t, step] of steps) {
@@ -108,7 +108,7 @@ describe('what the daemon saw per spot pool', () => {
     }
     expect(ticking.observed(h(80)).get('aws/us-east-1/us-east-1b/p4d.24xlarge/spot')).toEqual({
       interruptions: 1,
-      hours: 39 + 1,
+      hours: 39.5 + 1,
     });
   });
 });
