@@ -190,7 +190,6 @@ async function drive(
   let cadenceAt = Number.NEGATIVE_INFINITY;
   let lastRowid = 0;
   let lastPoll = start;
-  let faultsAt = start;
   const newInstances = db.prepare('SELECT rowid, * FROM sim_instances WHERE rowid > ? ORDER BY rowid');
   const instanceById = db.prepare('SELECT rowid, * FROM sim_instances WHERE id = ?');
   const blocks = db.prepare('SELECT blocked_until FROM pool_blocks WHERE blocked_until > ?');
@@ -214,13 +213,23 @@ async function drive(
     });
     return { status: res.statusCode, body: res.body ? (res.json() as Record<string, unknown>) : {} };
   };
+  // A launch into a spot pool that is dry fails. The faults follow the pools whose outage starts or ends, at the
+  // instants it does, rather than every pool at every change of the market.
+  const turns = new Map<number, string[]>();
+  for (const p of market.pools) {
+    if (p.offer.market !== 'spot') continue;
+    if (!market.available(p.key, start)) sim.injectLaunchFault(p.key, 'InsufficientCapacity');
+    for (const o of p.outages)
+      for (const at of [o.from, o.to]) if (at > start) turns.set(at, [...(turns.get(at) ?? []), p.key]);
+  }
+  const turnAt = [...turns.keys()].sort((a, b) => a - b);
+  let nextTurn = 0;
   const setFaults = (t: number) => {
-    sim.clearFaults();
-    for (const p of market.pools)
-      if (p.offer.market === 'spot' && !market.available(p.key, t))
-        sim.injectLaunchFault(p.key, 'InsufficientCapacity');
+    for (; nextTurn < turnAt.length && turnAt[nextTurn]! <= t; nextTurn++)
+      for (const key of turns.get(turnAt[nextTurn]!)!)
+        if (market.available(key, t)) sim.clearLaunchFault(key);
+        else sim.injectLaunchFault(key, 'InsufficientCapacity');
   };
-  setFaults(start);
 
   /** Applies an event; false when it turned out to change nothing (its instance is gone already). */
   const apply = async (ev: Ev): Promise<boolean> => {
@@ -400,10 +409,7 @@ async function drive(
     }
     if (!changed) continue;
     clock.now = tickAt;
-    if (market.changedBetween(faultsAt, tickAt)) {
-      setFaults(tickAt);
-      faultsAt = tickAt;
-    }
+    setFaults(tickAt);
     if (tickAt - lastPoll >= d.pollSeconds * 1000 && market.changedBetween(lastPoll, tickAt)) {
       await daemon.pollMarket();
       lastPoll = tickAt;

@@ -293,6 +293,7 @@ export function buildMarket(input: MarketInput): MarketTimeline {
 /** The market over time: what sells when, at what price. */
 export class MarketTimeline {
   private readonly byKey: Map<string, PoolTimeline>;
+  private readonly offerOfPoint = new WeakMap<PricePoint, Offer>();
   /** Every instant at which some pool's availability or price changes, in order. */
   readonly changes: number[];
 
@@ -374,9 +375,21 @@ export class MarketTimeline {
     for (const p of this.pools) {
       if (cloud && p.offer.cloud !== cloud) continue;
       if (!this.available(p.key, t)) continue;
-      const price = lastAtOrBefore(p.prices, t) ?? p.prices[0]!;
-      const observedAt = new Date(Math.min(t, Math.max(this.start, price.at))).toISOString();
-      out.push({ ...p.offer, pricePerHour: price.price, observedAt });
+      const price = lastAtOrBefore(p.prices, t);
+      if (!price) {
+        // Before the pool's first price: the first one, observed now.
+        out.push({ ...p.offer, pricePerHour: p.prices[0]!.price, observedAt: new Date(t).toISOString() });
+        continue;
+      }
+      // The same price point gives the same (frozen) offer: a poll that confirms a price hands back what the
+      // last one did, which the daemon's store recognises without comparing it.
+      let offer = this.offerOfPoint.get(price);
+      if (!offer) {
+        const observedAt = new Date(Math.max(this.start, price.at)).toISOString();
+        offer = Object.freeze({ ...p.offer, pricePerHour: price.price, observedAt });
+        this.offerOfPoint.set(price, offer);
+      }
+      out.push(offer);
     }
     return out;
   }

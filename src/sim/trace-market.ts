@@ -15,8 +15,18 @@ export class TraceMarket implements MarketSource {
     private readonly market: MarketTimeline,
   ) {}
 
+  /** Each of the market's offers as this source last answered it (the same object while the price holds). */
+  private readonly answered = new WeakMap<Offer, Offer>();
+
   async poll(now: Date): Promise<Offer[]> {
-    return this.market.offersAt(now.getTime(), this.cloud).map((o) => ({ ...o, source: this.kind }));
+    return this.market.offersAt(now.getTime(), this.cloud).map((o) => {
+      let out = this.answered.get(o);
+      if (!out) {
+        out = Object.freeze({ ...o, source: this.kind });
+        if (Object.isFrozen(o)) this.answered.set(o, out);
+      }
+      return out;
+    });
   }
 }
 

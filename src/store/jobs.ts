@@ -44,11 +44,15 @@ interface JobRow {
 }
 
 function toJob(r: JobRow): Job {
+  return toJobWith(r, JSON.parse(r.spec) as JobSpec);
+}
+
+function toJobWith(r: JobRow, spec: JobSpec): Job {
   return {
     id: r.id,
     name: r.name,
     team: r.team,
-    spec: JSON.parse(r.spec) as JobSpec,
+    spec,
     state: r.state,
     reason: r.reason,
     priority: r.priority,
@@ -91,6 +95,8 @@ export interface JobPatch {
 export class JobRepo {
   /** Open jobs by id, in submission order (see the header); null until read, and after a rollback. */
   private open: Map<string, Job> | null = null;
+  /** Each open job's spec as stored, with the frozen spec read from it (a spec never changes once written). */
+  private readonly specs = new Map<string, { text: string; spec: JobSpec }>();
 
   constructor(
     private readonly db: Db,
@@ -109,17 +115,35 @@ export class JobRepo {
           `SELECT * FROM jobs WHERE state IN (${OPEN_JOB_STATES.map(() => '?').join(',')}) ORDER BY seq`,
         )
         .all(...OPEN_JOB_STATES) as JobRow[];
-      this.open = new Map(rows.map((r) => [r.id, deepFreeze(toJob(r)) as Job]));
+      this.specs.clear();
+      this.open = new Map(rows.map((r) => [r.id, this.frozen(r)]));
     }
     return this.open;
+  }
+
+  /** The row as a deep-frozen job, its spec parsed and frozen once while the job is open. */
+  private frozen(r: JobRow): Job {
+    let known = this.specs.get(r.id);
+    if (known?.text !== r.spec) {
+      known = { text: r.spec, spec: deepFreeze(JSON.parse(r.spec)) as JobSpec };
+      this.specs.set(r.id, known);
+    }
+    const job = toJobWith(r, known.spec);
+    Object.freeze(job.dependsOn);
+    Object.freeze(job.nodeIds);
+    if (job.checkpoint) Object.freeze(job.checkpoint);
+    return Object.freeze(job);
   }
 
   /** After a write to the row: the in-memory copy follows it (a new job comes last: its seq is the highest). */
   private refresh(id: string): void {
     if (!this.open) return;
     const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
-    if (r && !isTerminalJobState(r.state)) this.open.set(id, deepFreeze(toJob(r)) as Job);
-    else this.open.delete(id);
+    if (r && !isTerminalJobState(r.state)) this.open.set(id, this.frozen(r));
+    else {
+      this.open.delete(id);
+      this.specs.delete(id);
+    }
   }
 
   insert(job: Job): void {

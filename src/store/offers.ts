@@ -137,6 +137,8 @@ export class OfferRepo {
    * what they worked out from an offer by its identity (the cost model does).
    */
   private readonly listed = new Map<string, Offer>();
+  /** Frozen offers as polled, with the row stored for each (see `replace`). */
+  private readonly rowOf = new WeakMap<Offer, StoredRow>();
   private newest: Map<string, number> | null = null;
 
   constructor(
@@ -179,7 +181,19 @@ export class OfferRepo {
     let changed = 0;
     const last = this.lastPrices();
     const stored = this.stored();
-    const fresh = new Map(offers.map((o) => [poolKey(o), toRow(o, kind)]));
+    // A frozen offer this repository stored last time, as it stored it, is known unchanged by its identity.
+    const fresh = new Map<string, StoredRow>();
+    const unknown: [Offer, string][] = [];
+    for (const o of offers) {
+      const known = Object.isFrozen(o) ? this.rowOf.get(o) : undefined;
+      if (known && known.source === kind && stored.get(known.pool_key) === known) {
+        fresh.set(known.pool_key, known);
+        continue;
+      }
+      const key = poolKey(o);
+      fresh.set(key, toRow(o, kind));
+      if (Object.isFrozen(o)) unknown.push([o, key]);
+    }
     const gone = [...stored.values()].filter(
       (r) => r.cloud === cloud && r.source === kind && !fresh.has(r.pool_key),
     );
@@ -200,6 +214,7 @@ export class OfferRepo {
       const touched = new Map<string, string[]>(); // observed_at → pool keys
       for (const [key, row] of fresh) {
         const before = stored.get(key);
+        if (before === row) continue; // known unchanged, its price already in the history
         if (before && sameButObserved(before, row)) {
           if (before.observed_at !== row.observed_at) {
             const keys = touched.get(row.observed_at) ?? [];
@@ -233,10 +248,16 @@ export class OfferRepo {
     }
     for (const [key, row] of fresh) {
       const before = stored.get(key);
-      if (before && before.observed_at === row.observed_at && sameButObserved(before, row)) continue;
+      if (
+        before === row ||
+        (before && before.observed_at === row.observed_at && sameButObserved(before, row))
+      )
+        continue;
       this.listed.delete(key);
       stored.set(key, row);
     }
+    // (A poll naming a pool twice stores the last; identity then says nothing, so nothing is remembered.)
+    if (fresh.size === offers.length) for (const [o, key] of unknown) this.rowOf.set(o, stored.get(key)!);
     for (const [key, price] of written) last.set(key, price);
     // A poll that confirms every offer as it was leaves the list (and what readers keyed on it) as it is.
     if (gone.length + inserted + touchedRows > 0) this.all = null;

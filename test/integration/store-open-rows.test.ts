@@ -124,6 +124,22 @@ describe('jobs and nodes read from memory', () => {
     expectSameAsDatabase();
   });
 
+  it('know a frozen offer polled again as the same object to be unchanged, and keep the same list', () => {
+    const a = Object.freeze(offer({ instanceType: 'a', pricePerHour: 3, observedAt: T0.toISOString() }));
+    const b = Object.freeze(offer({ instanceType: 'b', pricePerHour: 2, observedAt: T0.toISOString() }));
+    store.offers.replace('aws', 'simulated', [a, b], T0.toISOString());
+    const listed = store.offers.list();
+    const t1 = later(300).toISOString();
+    expect(store.offers.replace('aws', 'simulated', [a, b], t1)).toEqual({ changed: 0 });
+    expect(store.offers.list()).toBe(listed);
+    // A new object for a pool is compared as ever: here its price moved.
+    const cheaper = Object.freeze({ ...b, pricePerHour: 1, observedAt: t1 });
+    expect(store.offers.replace('aws', 'simulated', [a, cheaper], t1)).toEqual({ changed: 1 });
+    expect(store.offers.list().map((o) => o.pricePerHour)).toEqual([1, 3]);
+    expect(store.offers.sources()[0]?.fetchedAt).toBe(t1);
+    expectSameAsDatabase();
+  });
+
   it('fold pool blocks into the offers, never shorten one, and forget one rolled back', () => {
     const a = offer({ instanceType: 'a' });
     store.offers.replace('aws', 'simulated', [a], T0.toISOString());

@@ -59,6 +59,10 @@ export class SimProvider implements CapacityProvider {
     this.faults.set(poolKeyPrefix, kind);
   }
 
+  clearLaunchFault(poolKeyPrefix: string): void {
+    this.faults.delete(poolKeyPrefix);
+  }
+
   clearFaults(): void {
     this.faults.clear();
   }
