@@ -228,6 +228,9 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     book,
     policies: policiesInForce,
     cost,
+    // The cost model's compute part with no transfer: its data, interruptions and moves only add to it.
+    costFloor: (spec, offer, count) =>
+      offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, costContext.tables).hours,
     offers: (t) => availability.annotate(store.offers.list(), t),
   });
   const enforcer = new BudgetEnforcer({

@@ -36,6 +36,11 @@ export interface BudgetDeps {
   readonly policies: () => readonly Policy[];
   /** The scheduler's cost function, so that estimates agree with placements. */
   readonly cost: CostFn;
+  /**
+   * A floor under `cost` (what the nodes' time alone costs): offers are tried from the lowest floor up, and
+   * once the floor passes the best cost found none further can beat it. Absent: every offer is priced.
+   */
+  readonly costFloor?: (spec: JobSpec, offer: Offer, count: number) => number;
   /** The offers the scheduler would see now (annotated with interruption rates). */
   readonly offers: (now: Date) => readonly Offer[];
 }
@@ -59,8 +64,19 @@ export class Budgets {
     });
     const count = nodesNeeded(subject.spec);
     const gpus = subject.spec.resources.gpu.count ?? subject.spec.resources.gpu.fraction ?? 1;
-    let best: Estimate | null = null;
-    for (const offer of this.offers(now)) {
+    const offers = this.offers(now);
+    const floor = this.deps.costFloor;
+    // In list order when there is no floor; from the lowest floor up when there is (ties go to the earlier
+    // offer of the list either way, so the answer is the same).
+    const order = offers.map((offer, i) => ({
+      offer,
+      i,
+      floor: floor ? floor(subject.spec, offer, count) : 0,
+    }));
+    if (floor) order.sort((a, b) => a.floor - b.floor || a.i - b.i);
+    let best: (Estimate & { i: number }) | null = null;
+    for (const { offer, i, floor: least } of order) {
+      if (best !== null && least > best.usd) break;
       if (firstRefusal(subject.spec, offer, now)) continue;
       const quote = this.deps.cost(job, offer, count, now);
       if (quote.refusal) continue;
@@ -68,9 +84,10 @@ export class Budgets {
       // per hour, the share of the node the ledger will charge it.
       const share = Math.min(1, gpus / Math.max(1, offer.gpu.count));
       const usd = quote.totalUsd;
-      if (best === null || usd < best.usd) best = { usd, usdPerHour: offer.pricePerHour * count * share };
+      if (best === null || usd < best.usd || (usd === best.usd && i < best.i))
+        best = { usd, usdPerHour: offer.pricePerHour * count * share, i };
     }
-    return best;
+    return best && { usd: best.usd, usdPerHour: best.usdPerHour };
   }
 
   /**
