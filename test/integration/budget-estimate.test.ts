@@ -54,7 +54,10 @@ const specs: [string, object][] = [
     'spot with no checkpoint (interruptions cost it the run)',
     { resources: { gpu: { models: ['H100'], count: 8 } }, runtime: { estimateHours: 20 }, market: 'spot' },
   ],
-  ['a fraction of a GPU, serving', { kind: 'inference', resources: { gpu: { fraction: 0.5, memoryGiB: 10 } } }],
+  [
+    'a fraction of a GPU, serving',
+    { kind: 'inference', resources: { gpu: { fraction: 0.5, memoryGiB: 10 } } },
+  ],
   [
     'a model nobody sells',
     { resources: { gpu: { models: ['B200'], count: 1 } }, runtime: { estimateHours: 1 } },
