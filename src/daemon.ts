@@ -23,7 +23,7 @@ import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
 import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
-import { costModel } from './core/placement/model-cost.js';
+import { costModel, gpuShareFloor, nodeTimeFloor } from './core/placement/model-cost.js';
 import type { IdSource } from './ids.js';
 import {
   budgetsSnapshot,
@@ -228,9 +228,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     book,
     policies: policiesInForce,
     cost,
-    // The cost model's compute part with no transfer: its data, interruptions and moves only add to it.
-    costFloor: (spec, offer, count) =>
-      offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, costContext.tables).hours,
+    costFloor: nodeTimeFloor(costContext),
     offers: (t) => availability.annotate(store.offers.list(), t),
   });
   const enforcer = new BudgetEnforcer({
@@ -272,6 +270,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
       consolidation: consolidating
         ? {
             ...consolidation,
+            floor: gpuShareFloor(costContext),
             // Moving costs the checkpoint's transfer and the new node's time while it restarts.
             moveCost: (job, from, to) =>
               migrationCost(

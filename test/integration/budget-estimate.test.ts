@@ -5,9 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalogPath, loadCatalog } from '../../src/catalog/load.js';
 import { loadCostTables } from '../../src/config/cost-tables.js';
-import { runtimeOn } from '../../src/core/cost.js';
 import { validateJobSpec } from '../../src/core/jobspec.js';
-import { costModel } from '../../src/core/placement/model-cost.js';
+import { costModel, nodeTimeFloor } from '../../src/core/placement/model-cost.js';
 import type { BudgetBook } from '../../src/services/budget-book.js';
 import { type BudgetDeps, Budgets } from '../../src/services/budgets.js';
 import { openStore } from '../../src/store/store.js';
@@ -25,8 +24,7 @@ const deps: BudgetDeps = {
 const everyOffer = new Budgets(deps);
 const withFloor = new Budgets({
   ...deps,
-  costFloor: (spec, offer, count) =>
-    offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, tables).hours,
+  costFloor: nodeTimeFloor({ tables }),
 });
 
 const specs: [string, object][] = [

@@ -42,6 +42,14 @@ export interface ConsolidationPolicy {
   minRunMinutes: number;
   /** Nodes examined per call, most expensive first (each costs one packing of its jobs). */
   maxCandidates: number;
+  /**
+   * A floor under a job's part of what any placement costs on a capacity: its GPUs' share of the capacity's
+   * price over the hours it has left there (the packer charges a unit its node's cost shared by GPUs, and a
+   * node costs at least its dearest unit alone). A candidate that could not save enough even if each of its
+   * jobs ran at its lowest floor is not packed: the answer is the same, for a fraction of the work. Absent:
+   * every candidate is packed.
+   */
+  floor?: (job: Job, cap: Priced) => number;
 }
 
 /** Whether a running job may be moved at all: batch work that checkpoints, on one node, running long enough. */
@@ -77,6 +85,7 @@ export function consolidate(
     const jobs = (byNode.get(node.id) ?? []).map((r) => ({ ...r.job, progress: r.progress }));
     // Staying: the node runs until its last job is done.
     const stay = Math.max(...jobs.map((j) => node.pricePerHour * hoursLeft(j, node, now, policy.cost)));
+    if (policy.floor && !couldSave(jobs, stay, input, policy, policy.floor)) continue;
     const elsewhere = priceElsewhere(jobs, node, input, now, policy);
     if (!elsewhere) continue;
     const saving = stay - elsewhere.total;
@@ -99,6 +108,28 @@ export function consolidate(
     reason,
     drainNode: true,
   }));
+}
+
+/**
+ * Whether moving these jobs could save enough: staying, less what they would cost at their floors anywhere
+ * (moving itself only adds), must clear both thresholds (with a hair of room for rounding).
+ */
+function couldSave(
+  jobs: readonly Job[],
+  stay: number,
+  input: { nodes: readonly SnapshotNode[]; offers: readonly Offer[] },
+  policy: ConsolidationPolicy,
+  floor: (job: Job, cap: Priced) => number,
+): boolean {
+  let least = 0;
+  for (const job of jobs) {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const o of input.offers) lowest = Math.min(lowest, floor(job, o));
+    for (const n of input.nodes) lowest = Math.min(lowest, floor(job, n));
+    least += lowest;
+  }
+  const most = stay - least + 1e-9 * Math.max(1, stay);
+  return most >= policy.minSavingUsd && most >= policy.minSavingFraction * stay;
 }
 
 /** Hours the job still needs on this node (the cost model's runtime for the work left). */

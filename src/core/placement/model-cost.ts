@@ -2,8 +2,10 @@
 // (core/deadline.ts): expected cost = compute at the GPU's speed + data movement + interruption
 // overhead; a deadline refuses capacity that cannot finish in time and, for `market: auto`, lets
 // Uniform Progress choose between spot and on-demand.
-import { type CostContext, expectedCost, migrationCost } from '../cost.js';
+import { type CostContext, expectedCost, migrationCost, runtimeOn } from '../cost.js';
 import { deadlineFeasible, decideMarket } from '../deadline.js';
+import { gpuMatches } from '../gpus.js';
+import type { JobSpec } from '../jobspec.js';
 import type { Job } from '../model.js';
 import { NO_AVAILABILITY, type Offer } from '../model.js';
 import { deepFreeze } from '../validate.js';
@@ -122,6 +124,34 @@ export function costModel(ctx: CostContext): CostFn {
         : { totalUsd: result.totalUsd, parts, refusal: Reason.DEADLINE_MARKET };
     }
     return result;
+  };
+}
+
+/**
+ * A floor under the cost model's price of a job placed alone on `count` new nodes: the nodes' time for its run,
+ * with no data to copy. Its data, interruptions and a checkpoint's move only add to that.
+ */
+export function nodeTimeFloor(ctx: CostContext): (spec: JobSpec, offer: Offer, count: number) => number {
+  return (spec, offer, count) =>
+    offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
+}
+
+/**
+ * A floor under a (single-node) job's part of any placement the packer makes on a capacity: its GPUs' share of
+ * the capacity's price over the hours it has left there. The packer charges a unit on a running node at least its
+ * GPU share of the price over its run, and shares a new node's cost by GPUs, a node costing at least its dearest
+ * unit alone; every price is at least the nodes' time for the run.
+ */
+export function gpuShareFloor(ctx: CostContext): (job: Job, cap: Priced) => number {
+  return (job, cap) => {
+    const g = job.spec.resources.gpu;
+    // A GPU the job does not accept holds no part of it.
+    if (!gpuMatches(g.models ?? [], g.minMemoryGiB, cap.gpu)) return Number.POSITIVE_INFINITY;
+    const left = 1 - Math.min(Math.max(job.progress, 0), 1);
+    const est = job.spec.runtime?.estimateHours;
+    const hours =
+      (est !== undefined ? est * left : 1) * runtimeOn(job.spec, cap.gpu.model, ctx.tables).speedRatio;
+    return (cap.pricePerHour / Math.max(1, cap.gpu.count)) * (g.count ?? g.fraction ?? 1) * hours;
   };
 }
 
