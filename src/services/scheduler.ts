@@ -1,7 +1,7 @@
 // The scheduler service: read a snapshot, ask the core for a plan, apply it. It decides nothing itself.
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
-import { type Job, type JobState, poolKey } from '../core/model.js';
+import { type Job, type JobState, type Offer, poolKey } from '../core/model.js';
 import {
   type ConsolidationPolicy,
   consolidate,
@@ -45,6 +45,7 @@ const CHECKPOINT_SLACK_SECONDS = 30;
 
 export class Scheduler {
   private lastConsolidation = Number.NEGATIVE_INFINITY;
+  private readonly poolAvailability = new WeakMap<readonly Offer[], Map<string, Offer['availability']>>();
 
   constructor(
     private readonly store: Store,
@@ -66,17 +67,19 @@ export class Scheduler {
     // With nothing to place, the plan only releases idle nodes: the market (thousands of offers) is not
     // read on every tick of an idle daemon.
     const offers = pending.length > 0 ? this.availability.annotate(this.store.offers.list(), now) : [];
-    // A node is judged by its pool's current interruption rate, as a new node from that pool would be;
-    // a block on the pool stops new launches there, not the use of a node already running.
-    const byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
+    const byPool = this.availabilityByPool(offers);
     const slots = this.store.slots.byNode();
+    const jobsOn = new Map<string, string[]>();
+    for (const j of active)
+      for (const id of new Set(j.nodeIds)) jobsOn.set(id, [...(jobsOn.get(id) ?? []), j.id]);
     const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => {
-      const jobIds = active.filter((j) => j.nodeIds.includes(n.id)).map((j) => j.id);
+      const jobIds = jobsOn.get(n.id) ?? [];
+      const availability = byPool.get(poolKey(n));
       return {
         ...n,
         jobIds,
         inventory: heldInventory(n.gpu, jobIds, slots.get(n.id) ?? []),
-        ...(byPool.has(poolKey(n)) ? { availability: byPool.get(poolKey(n)) } : {}),
+        ...(availability ? { availability } : {}),
       };
     });
     const since = new Date(now.getTime() - this.opts.fairShareWindowHours * 3_600_000).toISOString();
@@ -88,6 +91,20 @@ export class Scheduler {
       fairShare: { usage: this.store.jobs.spendByTeamSince(since), weights: this.opts.teamWeights },
       ...(this.opts.budget && pending.length > 0 ? { budget: this.opts.budget(pending, now) } : {}),
     };
+  }
+
+  /**
+   * A node is judged by its pool's current interruption rate, as a new node from that pool would be; a block on
+   * the pool stops new launches there, not the use of a node already running. Kept per offer list (the same
+   * frozen list while the market stays as it is).
+   */
+  private availabilityByPool(offers: readonly Offer[]): ReadonlyMap<string, Offer['availability']> {
+    let byPool = this.poolAvailability.get(offers);
+    if (!byPool) {
+      byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
+      if (Object.isFrozen(offers)) this.poolAvailability.set(offers, byPool);
+    }
+    return byPool;
   }
 
   async tick(now: Date): Promise<Plan> {

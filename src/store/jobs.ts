@@ -18,6 +18,7 @@ import type { Checkpoint, Job, JobEvent, JobState } from '../core/model.js';
 import { deepFreeze } from '../core/validate.js';
 import type { Db } from './db.js';
 import { Outbox } from './outbox.js';
+import { SlotRepo } from './slots.js';
 
 interface JobRow {
   seq: number;
@@ -102,6 +103,8 @@ export class JobRepo {
     private readonly db: Db,
     /** Hears each state change after it commits (the event bus); the store shares one with NodeRepo. */
     readonly outbox: Outbox = new Outbox(db),
+    /** The slots, which a job gives back when it leaves its nodes. */
+    private readonly slots: SlotRepo = new SlotRepo(db, outbox),
   ) {
     outbox.onRollback(() => {
       this.open = null;
@@ -288,7 +291,7 @@ export class JobRepo {
       this.applyPatch(id, { ...patch }, { state: to, reason, updatedAt: event.at });
       const seq = this.addEvent(event);
       // A job that leaves its nodes gives its slots back in the same transaction, so no slot outlives its job.
-      if (!JOB_STATES_ON_NODES.includes(to)) this.db.prepare('DELETE FROM slots WHERE job_id = ?').run(id);
+      if (!JOB_STATES_ON_NODES.includes(to)) this.slots.removeJob(id);
       const updated = this.get(id)!;
       this.outbox.push({ kind: 'job', ...event, seq, job: updated });
       return updated;

@@ -1,7 +1,9 @@
 // Slots: which part of a node each unit of a job holds. Written with the placement (in the same transaction),
 // deleted when the job leaves its nodes; read back to rebuild node inventories and to tell agents their GPUs.
 import type { SlotAssignment } from '../core/placement/slices.js';
+import { deepFreeze } from '../core/validate.js';
 import type { Db } from './db.js';
+import type { Outbox } from './outbox.js';
 
 export interface SlotRecord {
   jobId: string;
@@ -21,6 +23,15 @@ interface SlotRow {
   assigned_at: string;
 }
 
+const rowOf = (s: SlotRecord): SlotRow => ({
+  job_id: s.jobId,
+  unit: s.unit,
+  node_id: s.nodeId,
+  team: s.team,
+  slot: JSON.stringify(s.slot),
+  assigned_at: s.assignedAt,
+});
+
 const toRecord = (r: SlotRow): SlotRecord => ({
   jobId: r.job_id,
   unit: r.unit,
@@ -31,7 +42,20 @@ const toRecord = (r: SlotRow): SlotRecord => ({
 });
 
 export class SlotRepo {
-  constructor(private readonly db: Db) {}
+  /**
+   * Every slot by node, as the scheduler reads them at every tick: read once, then written through by `put`
+   * and `removeJob` (the table's only writers), and dropped on a rollback. Frozen: shared with every reader.
+   */
+  private nodes: Map<string, readonly SlotRecord[]> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    outbox?: Outbox,
+  ) {
+    outbox?.onRollback(() => {
+      this.nodes = null;
+    });
+  }
 
   /** A unit's slot; placing the unit again (after a requeue) replaces the old row. */
   put(s: SlotRecord): void {
@@ -42,6 +66,29 @@ export class SlotRepo {
            slot = excluded.slot, assigned_at = excluded.assigned_at`,
       )
       .run(s.jobId, s.unit, s.nodeId, s.team, JSON.stringify(s.slot), s.assignedAt);
+    if (!this.nodes) return;
+    const record = deepFreeze(toRecord({ ...rowOf(s) })) as SlotRecord;
+    this.drop((r) => r.jobId === s.jobId && r.unit === s.unit);
+    const list = [...(this.nodes.get(s.nodeId) ?? []), record].sort((a, b) =>
+      a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : a.unit - b.unit,
+    );
+    this.nodes.set(s.nodeId, Object.freeze(list));
+  }
+
+  /** A job left its nodes: its slots go with it. */
+  removeJob(jobId: string): void {
+    this.db.prepare('DELETE FROM slots WHERE job_id = ?').run(jobId);
+    this.drop((r) => r.jobId === jobId);
+  }
+
+  private drop(match: (r: SlotRecord) => boolean): void {
+    if (!this.nodes) return;
+    for (const [nodeId, list] of this.nodes) {
+      if (!list.some(match)) continue;
+      const kept = list.filter((r) => !match(r));
+      if (kept.length > 0) this.nodes.set(nodeId, Object.freeze(kept));
+      else this.nodes.delete(nodeId);
+    }
   }
 
   forJob(jobId: string): SlotRecord[] {
@@ -60,17 +107,20 @@ export class SlotRepo {
     ).map(toRecord);
   }
 
-  /** Every slot, by node: one query per snapshot rather than one per node. */
-  byNode(): Map<string, SlotRecord[]> {
-    const out = new Map<string, SlotRecord[]>();
-    for (const r of this.db
-      .prepare('SELECT * FROM slots ORDER BY node_id, job_id, unit')
-      .all() as SlotRow[]) {
-      const rec = toRecord(r);
-      const list = out.get(rec.nodeId);
-      if (list) list.push(rec);
-      else out.set(rec.nodeId, [rec]);
+  /** Every slot, by node, in job and unit order (shared and frozen: copy to change). */
+  byNode(): ReadonlyMap<string, readonly SlotRecord[]> {
+    if (!this.nodes) {
+      const out = new Map<string, SlotRecord[]>();
+      for (const r of this.db
+        .prepare('SELECT * FROM slots ORDER BY node_id, job_id, unit')
+        .all() as SlotRow[]) {
+        const rec = deepFreeze(toRecord(r)) as SlotRecord;
+        const list = out.get(rec.nodeId);
+        if (list) list.push(rec);
+        else out.set(rec.nodeId, [rec]);
+      }
+      this.nodes = new Map([...out].map(([id, list]) => [id, Object.freeze(list)]));
     }
-    return out;
+    return this.nodes;
   }
 }

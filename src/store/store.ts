@@ -28,10 +28,10 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.outbox = new Outbox(db);
-    this.jobs = new JobRepo(db, this.outbox);
+    this.slots = new SlotRepo(db, this.outbox);
+    this.jobs = new JobRepo(db, this.outbox, this.slots);
     this.nodes = new NodeRepo(db, this.outbox);
     this.offers = new OfferRepo(db, this.outbox);
-    this.slots = new SlotRepo(db);
     this.tokens = new TokenRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.alerts = new AlertRepo(db);

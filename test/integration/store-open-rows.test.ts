@@ -35,6 +35,7 @@ function expectSameAsDatabase(): void {
   for (const j of db.jobs.list({ limit: 100 }).jobs) expect(store.jobs.get(j.id)).toEqual(j);
   // A limit makes the list a query of the database.
   expect(store.offers.list()).toEqual(db.offers.list({ limit: 1000 }));
+  expect(store.slots.byNode()).toEqual(db.slots.byNode());
 }
 
 beforeEach(() => {
@@ -42,6 +43,7 @@ beforeEach(() => {
   // Load the copies before anything is written, so that every write below has to keep them true.
   store.jobs.inStates(['queued']);
   store.nodes.list(['ready']);
+  store.slots.byNode();
 });
 afterEach(() => store.close());
 
@@ -87,6 +89,47 @@ describe('jobs and nodes read from memory', () => {
       expect(store.jobs.get('job-a')?.state).toBe('held');
     });
     expect(store.jobs.get('job-a')?.state).toBe('held');
+    expectSameAsDatabase();
+  });
+
+  it('keep slots by node as they are placed, given back with the job, and rolled back', () => {
+    launch('node-1', 0);
+    for (const id of ['job-b', 'job-a']) {
+      submit(id);
+      store.jobs.transition(id, 'scheduled', 'placed', later(1), { nodeIds: ['node-1'] });
+    }
+    const slot = (jobId: string, unit: number, gpu: number) => ({
+      jobId,
+      unit,
+      nodeId: 'node-1',
+      team: 'research',
+      slot: { kind: 'whole' as const, gpuIndices: [gpu] },
+      assignedAt: later(1).toISOString(),
+    });
+    store.slots.put(slot('job-b', 0, 0));
+    store.slots.put(slot('job-a', 1, 1));
+    store.slots.put(slot('job-a', 0, 2));
+    expect(
+      store.slots
+        .byNode()
+        .get('node-1')
+        ?.map((r) => `${r.jobId}/${r.unit}`),
+    ).toEqual(['job-a/0', 'job-a/1', 'job-b/0']);
+    expectSameAsDatabase();
+    store.jobs.transition('job-a', 'queued', 'requeued', later(2), { nodeIds: [] });
+    expect(
+      store.slots
+        .byNode()
+        .get('node-1')
+        ?.map((r) => r.jobId),
+    ).toEqual(['job-b']);
+    expect(() =>
+      store.tx(() => {
+        store.slots.put(slot('job-b', 1, 3));
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(store.slots.byNode().get('node-1')).toHaveLength(1);
     expectSameAsDatabase();
   });
 
