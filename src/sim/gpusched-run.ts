@@ -193,10 +193,6 @@ async function drive(
   const newInstances = db.prepare('SELECT rowid, * FROM sim_instances WHERE rowid > ? ORDER BY rowid');
   const instanceById = db.prepare('SELECT rowid, * FROM sim_instances WHERE id = ?');
   const blocks = db.prepare('SELECT blocked_until FROM pool_blocks WHERE blocked_until > ?');
-  const readyNodes = db.prepare("SELECT id, last_busy_at FROM nodes WHERE state = 'ready'");
-  const nodeStates = db.prepare(
-    "SELECT id, state FROM nodes WHERE state IN ('provisioning', 'ready', 'draining')",
-  );
 
   const due = (instant: number) => {
     const at = Math.round(instant);
@@ -301,9 +297,8 @@ async function drive(
     const active = daemon.store.jobs.inStates(OPEN_JOB_STATES);
     const onNode = new Set<string>();
     const busy = new Set<string>();
-    const nodeState = new Map(
-      (nodeStates.all() as { id: string; state: string }[]).map((n) => [n.id, n.state]),
-    );
+    const live = daemon.store.nodes.list(['provisioning', 'ready', 'draining']);
+    const nodeState = new Map(live.map((n) => [n.id, n.state]));
     let pending = 0;
     for (const job of active) {
       if (job.state === 'queued' || job.state === 'held') pending++;
@@ -327,8 +322,8 @@ async function drive(
       for (const n of job.nodeIds) busy.add(n);
     }
     for (const [id] of open) if (!onNode.has(id)) close(id, now);
-    for (const r of readyNodes.all() as { id: string; last_busy_at: string }[])
-      if (!busy.has(r.id)) due(Date.parse(r.last_busy_at) + d.idleNodeSeconds * 1000);
+    for (const n of live)
+      if (n.state === 'ready' && !busy.has(n.id)) due(Date.parse(n.lastBusyAt) + d.idleNodeSeconds * 1000);
     if (pending > 0)
       for (const b of blocks.all(new Date(now).toISOString()) as { blocked_until: string }[])
         due(Date.parse(b.blocked_until) + 1);
