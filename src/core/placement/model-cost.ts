@@ -8,7 +8,6 @@ import { gpuMatches } from '../gpus.js';
 import type { JobSpec } from '../jobspec.js';
 import type { Job } from '../model.js';
 import { NO_AVAILABILITY, type Offer } from '../model.js';
-import { deepFreeze } from '../validate.js';
 import type { CostFn, Priced } from './cost-fn.js';
 import { Reason } from './reasons.js';
 
@@ -26,7 +25,8 @@ export function costModel(ctx: CostContext): CostFn {
   // The scheduler prices every pending job on every offer at every tick, and most of both are the same
   // objects from one tick to the next (the store and the offer list hand out frozen objects, replaced when they
   // change): the price of a frozen job on a frozen capacity is remembered by their identities.
-  const memo = new WeakMap<Job, WeakMap<Priced, Map<number, Quote>>>();
+  // (A job is priced for one node count, its own: the last count asked is the one remembered.)
+  const memo = new WeakMap<Job, WeakMap<Priced, Quote & { count: number }>>();
   const quote = (job: Job, cap: Priced, count: number): Quote => {
     if (!Object.isFrozen(job) || !Object.isFrozen(cap)) return price(job, cap, count);
     let byCap = memo.get(job);
@@ -34,17 +34,12 @@ export function costModel(ctx: CostContext): CostFn {
       byCap = new WeakMap();
       memo.set(job, byCap);
     }
-    let byCount = byCap.get(cap);
-    if (!byCount) {
-      byCount = new Map();
-      byCap.set(cap, byCount);
-    }
-    let q = byCount.get(count);
-    if (!q) {
-      q = price(job, cap, count);
-      deepFreeze(q.result);
-      byCount.set(count, q);
-    }
+    const known = byCap.get(cap);
+    if (known?.count === count) return known;
+    const q = { ...price(job, cap, count), count };
+    Object.freeze(q.result.parts);
+    Object.freeze(q.result);
+    byCap.set(cap, q);
     return q;
   };
   const price = (job: Job, cap: Priced, count: number): Quote => {
