@@ -120,36 +120,22 @@ describe('placement by expected cost', () => {
   });
 });
 
-describe('the cost model remembers prices of frozen jobs on frozen capacity', () => {
-  const deadlineJob = () =>
-    job({
+describe('the cost model over time', () => {
+  it('answers for a deadline job as a fresh model does at every instant, the deadline refusing spot late', () => {
+    const j = job({
       spec: spec({
         resources: { gpu: { models: ['A100'], count: 1 } },
         runtime: { estimateHours: 4 },
         deadline: at(6 * 3600).toISOString(),
       }),
     });
-
-  it('answers as a fresh model does, also as the time moves a deadline’s choice', () => {
-    const remembering = costModel({ tables: loadCostTables(), restartHours: 5 / 60 });
-    const j = Object.freeze(deadlineJob());
-    const onDemand = Object.freeze({ ...awsA100 });
-    const spot = Object.freeze({ ...awsA100, market: 'spot' as const });
+    const model = costModel({ tables: loadCostTables(), restartHours: 5 / 60 });
+    const spot = { ...awsA100, market: 'spot' as const };
     for (const s of [0, 3600, 4 * 3600, 5.5 * 3600]) {
       const fresh = costModel({ tables: loadCostTables(), restartHours: 5 / 60 });
-      for (const cap of [onDemand, spot])
-        expect(remembering(j, cap, 1, at(s))).toEqual(fresh(j, cap, 1, at(s)));
+      for (const cap of [awsA100, spot]) expect(model(j, cap, 1, at(s))).toEqual(fresh(j, cap, 1, at(s)));
     }
-    // Late enough, the deadline refuses spot: the remembered price did not hide it.
-    expect(remembering(j, spot, 1, at(5.5 * 3600)).refusal).toBeDefined();
-  });
-
-  it('prices a job anew once the store hands out a new object for it (progress moved)', () => {
-    const remembering = costModel({ tables: loadCostTables(), restartHours: 5 / 60 });
-    const before = Object.freeze(deadlineJob());
-    const after = Object.freeze({ ...before, progress: 0.5 });
-    const onDemand = Object.freeze({ ...awsA100 });
-    const a = remembering(before, onDemand, 1, T0).totalUsd;
-    expect(remembering(after, onDemand, 1, T0).totalUsd).toBeCloseTo(a / 2, 1);
+    expect(model(j, spot, 1, at(5.5 * 3600)).refusal).toBeDefined();
+    expect(model(j, spot, 1, at(0)).refusal).toBeUndefined();
   });
 });

@@ -22,26 +22,6 @@ interface Quote {
 
 export function costModel(ctx: CostContext): CostFn {
   const restartHours = ctx.restartHours ?? 5 / 60;
-  // The scheduler prices every pending job on every offer at every tick, and most of both are the same
-  // objects from one tick to the next (the store and the offer list hand out frozen objects, replaced when they
-  // change): the price of a frozen job on a frozen capacity is remembered by their identities.
-  // (A job is priced for one node count, its own: the last count asked is the one remembered.)
-  const memo = new WeakMap<Job, WeakMap<Priced, Quote & { count: number }>>();
-  const quote = (job: Job, cap: Priced, count: number): Quote => {
-    if (!Object.isFrozen(job) || !Object.isFrozen(cap)) return price(job, cap, count);
-    let byCap = memo.get(job);
-    if (!byCap) {
-      byCap = new WeakMap();
-      memo.set(job, byCap);
-    }
-    const known = byCap.get(cap);
-    if (known?.count === count) return known;
-    const q = { ...price(job, cap, count), count };
-    Object.freeze(q.result.parts);
-    Object.freeze(q.result);
-    byCap.set(cap, q);
-    return q;
-  };
   const price = (job: Job, cap: Priced, count: number): Quote => {
     // Nodes already running come without availability; the model then uses its prior for spot.
     const offer = (cap.availability ? cap : { ...cap, availability: NO_AVAILABILITY }) as Offer;
@@ -83,7 +63,7 @@ export function costModel(ctx: CostContext): CostFn {
     };
   };
   return (job, cap, count, now) => {
-    const { result, left, runtimeHours, transferHours } = quote(job, cap, count);
+    const { result, left, runtimeHours, transferHours } = price(job, cap, count);
     if (!job.spec.deadline) return result;
 
     // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
