@@ -31,8 +31,8 @@ export class Availability {
   private readonly closedIds = new Map<string, number>();
   /** The latest termination counted (ms), null before the first read. */
   private since: number | null = null;
-  /** Each frozen offer as last annotated. */
-  private readonly annotated = new WeakMap<Offer, Offer>();
+  /** Each frozen offer as last annotated, with its pool key and prior rate (both fixed for the offer). */
+  private readonly annotated = new WeakMap<Offer, { offer: Offer; key: string; prior: number }>();
   /** The last list annotated from a frozen one. */
   private lastList: readonly Offer[] | null = null;
 
@@ -99,14 +99,15 @@ export class Availability {
     const seen = this.observed(now);
     const out = offers.map((o) => {
       if (o.market !== 'spot') return o;
-      const rate =
-        o.availability.interruptionsPerHour ?? posteriorRate(this.priorRate(o), seen.get(poolKey(o)));
       const last = this.annotated.get(o);
-      if (last?.availability.interruptionsPerHour === rate) return last;
+      const key = last?.key ?? poolKey(o);
+      const prior = last?.prior ?? this.priorRate(o);
+      const rate = o.availability.interruptionsPerHour ?? posteriorRate(prior, seen.get(key));
+      if (last?.offer.availability.interruptionsPerHour === rate) return last.offer;
       const out = { ...o, availability: { ...o.availability, interruptionsPerHour: rate } };
       if (!Object.isFrozen(o)) return out;
       const frozen = deepFreeze(out) as Offer;
-      this.annotated.set(o, frozen);
+      this.annotated.set(o, { offer: frozen, key, prior });
       return frozen;
     });
     // The same list as last time, when every offer is: readers may key what they derive on the list (the packer).

@@ -331,7 +331,28 @@ export class JobRepo {
       params.addCost = patch.addCostUsd;
     }
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
-    this.refresh(id);
+    const cached = this.open?.get(id);
+    if (!cached) {
+      this.refresh(id);
+      return;
+    }
+    // The copy follows the row without reading it back: the same fields, JSON columns through JSON as stored.
+    const next: Job = { ...cached, updatedAt: base.updatedAt };
+    if (base.state !== undefined) next.state = base.state;
+    if (base.reason !== undefined) next.reason = base.reason;
+    if (patch.nodeIds !== undefined) next.nodeIds = Object.freeze(JSON.parse(params.nodeIds as string));
+    if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
+    if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
+    if (patch.expectedCostUsd !== undefined) next.expectedCostUsd = patch.expectedCostUsd;
+    if (patch.checkpoint !== undefined)
+      next.checkpoint = patch.checkpoint ? Object.freeze(JSON.parse(params.checkpoint as string)) : null;
+    if (patch.progress !== undefined) next.progress = patch.progress;
+    if (patch.safetyNet !== undefined) next.safetyNet = patch.safetyNet;
+    if (patch.addCostUsd !== undefined) next.costUsd = cached.costUsd + patch.addCostUsd;
+    if (isTerminalJobState(next.state)) {
+      this.open!.delete(id);
+      this.specs.delete(id);
+    } else this.open!.set(id, Object.freeze(next));
   }
 
   /** Writes the event; returns its job_events.seq. */

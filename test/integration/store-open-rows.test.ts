@@ -59,6 +59,39 @@ describe('jobs and nodes read from memory', () => {
     expect(store.jobs.get('job-b')?.state).toBe('cancelled');
   });
 
+  it('follow every field a write can set, through a job’s life', () => {
+    submit('job-a');
+    const steps: [Parameters<Store['jobs']['transition']>[1], object][] = [
+      ['scheduled', { nodeIds: ['node-1', 'node-2'], expectedCostUsd: 12.5 }],
+      ['provisioning', {}],
+      ['running', { startedAt: later(10).toISOString() }],
+      ['checkpointing', { safetyNet: true }],
+      [
+        'migrating',
+        {
+          checkpoint: {
+            path: 'step-3',
+            step: 3,
+            at: later(20).toISOString(),
+            bytes: 1024,
+            region: 'aws:us-east-1',
+          },
+          progress: 0.25,
+        },
+      ],
+      ['queued', { nodeIds: [], startedAt: null, addCostUsd: 0.1 }],
+      ['scheduled', { nodeIds: ['node-3'], addCostUsd: 0.2 }],
+      ['provisioning', {}],
+      ['running', { startedAt: later(40).toISOString() }],
+      ['succeeded', { finishedAt: later(50).toISOString(), addCostUsd: 1 / 3 }],
+    ];
+    steps.forEach(([to, patch], i) => {
+      store.jobs.transition('job-a', to, `step ${i}`, later(i + 1), patch);
+      expectSameAsDatabase();
+      expect(store.jobs.get('job-a')).toEqual(fresh().jobs.get('job-a'));
+    });
+  });
+
   it('forget a rolled-back transaction', () => {
     submit('job-a');
     launch('node-1', 0);
