@@ -133,6 +133,12 @@ export class OfferRepo {
   /** The unfiltered list, built from the two above when it is next read after a change. */
   private all: readonly Offer[] | null = null;
   /**
+   * The rows in the order of the last list, and the rows stored since: the next list sorts the first (less those
+   * replaced or gone) followed by the second, nearly in order already, which the sort does in about one pass.
+   */
+  private order: StoredRow[] | null = null;
+  private added: StoredRow[] = [];
+  /**
    * Each pool's offer as last listed, kept while its row and block stay as they are: readers may remember
    * what they worked out from an offer by its identity (the cost model does).
    */
@@ -255,6 +261,7 @@ export class OfferRepo {
         continue;
       this.listed.delete(key);
       stored.set(key, row);
+      this.added.push(row);
     }
     // (A poll naming a pool twice stores the last; identity then says nothing, so nothing is remembered.)
     if (fresh.size === offers.length) for (const [o, key] of unknown) this.rowOf.set(o, stored.get(key)!);
@@ -290,17 +297,22 @@ export class OfferRepo {
     if (!q.gpu && !q.cloud && !q.market && !q.region && !q.limit) {
       if (!this.all) {
         const blocks = this.blocked();
+        const stored = this.stored();
+        const rows = this.order
+          ? [...this.order, ...this.added].filter((r) => stored.get(r.pool_key) === r)
+          : [...stored.values()];
+        rows.sort((a, b) => a.price_per_hour - b.price_per_hour || (a.pool_key < b.pool_key ? -1 : 1));
+        this.order = rows;
+        this.added = [];
         this.all = Object.freeze(
-          [...this.stored().values()]
-            .sort((a, b) => a.price_per_hour - b.price_per_hour || (a.pool_key < b.pool_key ? -1 : 1))
-            .map((r) => {
-              let o = this.listed.get(r.pool_key);
-              if (!o) {
-                o = freezeOffer(toOffer({ ...r, blocked_until: blocks.get(r.pool_key) ?? null }));
-                this.listed.set(r.pool_key, o);
-              }
-              return o;
-            }),
+          rows.map((r) => {
+            let o = this.listed.get(r.pool_key);
+            if (!o) {
+              o = freezeOffer(toOffer({ ...r, blocked_until: blocks.get(r.pool_key) ?? null }));
+              this.listed.set(r.pool_key, o);
+            }
+            return o;
+          }),
         );
       }
       return this.all;
