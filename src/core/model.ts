@@ -60,8 +60,15 @@ export interface Pool {
 }
 
 export function poolKey(p: Pool): string {
-  return `${p.cloud}/${p.region}/${p.zone ?? '-'}/${p.instanceType}/${p.market}`;
+  // Frozen offers and nodes are asked for their key at every tick: the same text, kept, hashes once as a map key.
+  const known = Object.isFrozen(p) ? POOL_KEYS.get(p) : undefined;
+  if (known !== undefined) return known;
+  const key = `${p.cloud}/${p.region}/${p.zone ?? '-'}/${p.instanceType}/${p.market}`;
+  if (Object.isFrozen(p)) POOL_KEYS.set(p, key);
+  return key;
 }
+
+const POOL_KEYS = new WeakMap<Pool, string>();
 
 export const JOB_STATES = [
   'queued',

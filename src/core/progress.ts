@@ -1,6 +1,7 @@
 // How far a job has got: the share of its work (0..1) saved by its last checkpoint, plus what its current run
 // has done since then at its node's speed. Pure; the caller measures hours in the job's own time (the
 // simulated cloud's time runs faster than the wall clock).
+import { instantMs } from './instants.js';
 import type { Job } from './model.js';
 
 /**
@@ -15,7 +16,7 @@ export function progressAt(job: Pick<Job, 'progress'>, runtimeHours: number, hou
 /** When the current run last saved its work: its start, or a checkpoint taken during it. */
 export function lastSaveAt(job: Pick<Job, 'startedAt' | 'checkpoint'>): Date | null {
   if (!job.startedAt) return null;
-  const start = Date.parse(job.startedAt);
-  const cp = job.checkpoint ? Date.parse(job.checkpoint.at) : Number.NEGATIVE_INFINITY;
+  const start = instantMs(job.startedAt);
+  const cp = job.checkpoint ? instantMs(job.checkpoint.at) : Number.NEGATIVE_INFINITY;
   return new Date(Math.max(start, cp));
 }

@@ -6,6 +6,7 @@
 //    behind its line leaves spot for on-demand, and one far enough ahead leaves on-demand for spot.
 // Pure: the caller gives progress, prices and nodes; the answer is a list of moves with their reasons.
 import { decideMarket } from '../deadline.js';
+import { instantMs } from '../instants.js';
 import { nodesNeeded } from '../jobspec.js';
 import type { Job, NodeRecord, Offer } from '../model.js';
 import { type Action, type Snapshot, type SnapshotNode, schedule } from '../schedule.js';
@@ -49,7 +50,7 @@ export interface ConsolidationPolicy {
    * jobs ran at its lowest floor is not packed: the answer is the same, for a fraction of the work. Absent:
    * every candidate is packed.
    */
-  floor?: (job: Job, cap: Priced) => number;
+  floor?: (job: Job) => (cap: Priced) => number;
 }
 
 /** Whether a running job may be moved at all: batch work that checkpoints, on one node, running long enough. */
@@ -119,13 +120,14 @@ function couldSave(
   stay: number,
   input: { nodes: readonly SnapshotNode[]; offers: readonly Offer[] },
   policy: ConsolidationPolicy,
-  floor: (job: Job, cap: Priced) => number,
+  floor: (job: Job) => (cap: Priced) => number,
 ): boolean {
   let least = 0;
   for (const job of jobs) {
+    const of = floor(job);
     let lowest = Number.POSITIVE_INFINITY;
-    for (const o of input.offers) lowest = Math.min(lowest, floor(job, o));
-    for (const n of input.nodes) lowest = Math.min(lowest, floor(job, n));
+    for (const o of input.offers) lowest = Math.min(lowest, of(o));
+    for (const n of input.nodes) lowest = Math.min(lowest, of(n));
     least += lowest;
   }
   const most = stay - least + 1e-9 * Math.max(1, stay);
@@ -201,8 +203,8 @@ export function deadlineMoves(
     const q = cost({ ...job, progress: r.progress }, node, nodesNeeded(job.spec), now);
     const runtime = (q.parts.runtimeHours ?? 0) / left;
     const decision = decideMarket({
-      submittedAt: new Date(job.submittedAt),
-      deadline: new Date(job.spec.deadline),
+      submittedAt: new Date(instantMs(job.submittedAt)),
+      deadline: new Date(instantMs(job.spec.deadline)),
       now,
       workHours: runtime,
       doneHours: runtime * r.progress,

@@ -5,6 +5,7 @@
 import { type CostContext, expectedCost, migrationCost, runtimeOn } from '../cost.js';
 import { deadlineFeasible, decideMarket } from '../deadline.js';
 import { gpuMatches } from '../gpus.js';
+import { instantMs } from '../instants.js';
 import type { JobSpec } from '../jobspec.js';
 import type { Job } from '../model.js';
 import { NO_AVAILABILITY, type Offer } from '../model.js';
@@ -70,8 +71,8 @@ export function costModel(ctx: CostContext): CostFn {
     // saved, on the same basis. A job being placed runs on nothing now (current: null).
     const runtime = left > 0 ? runtimeHours / left : runtimeHours;
     const progress = {
-      submittedAt: instant(job.submittedAt),
-      deadline: instant(job.spec.deadline),
+      submittedAt: new Date(instantMs(job.submittedAt)),
+      deadline: new Date(instantMs(job.spec.deadline)),
       now,
       workHours: runtime + transferHours,
       doneHours: runtime * (1 - left),
@@ -117,31 +118,27 @@ export function nodeTimeFloor(ctx: CostContext): (spec: JobSpec, offer: Offer, c
  * GPU share of the price over its run, and shares a new node's cost by GPUs, a node costing at least its dearest
  * unit alone; every price is at least the nodes' time for the run.
  */
-export function gpuShareFloor(ctx: CostContext): (job: Job, cap: Priced) => number {
-  return (job, cap) => {
+export function gpuShareFloor(ctx: CostContext): (job: Job) => (cap: Priced) => number {
+  return (job) => {
     const g = job.spec.resources.gpu;
-    // A GPU the job does not accept holds no part of it.
-    if (!gpuMatches(g.models ?? [], g.minMemoryGiB, cap.gpu)) return Number.POSITIVE_INFINITY;
     const left = 1 - Math.min(Math.max(job.progress, 0), 1);
     const est = job.spec.runtime?.estimateHours;
-    const hours =
-      (est !== undefined ? est * left : 1) * runtimeOn(job.spec, cap.gpu.model, ctx.tables).speedRatio;
-    return (cap.pricePerHour / Math.max(1, cap.gpu.count)) * (g.count ?? g.fraction ?? 1) * hours;
+    const units = g.count ?? g.fraction ?? 1;
+    // A job's GPU share over its hours left, per GPU shape it may meet (a few in a market of hundreds of offers).
+    const perShape = new Map<string, number>();
+    return (cap) => {
+      const shape = `${cap.gpu.model}/${cap.gpu.memoryGiB}`;
+      let share = perShape.get(shape);
+      if (share === undefined) {
+        // A GPU the job does not accept holds no part of it.
+        share = gpuMatches(g.models ?? [], g.minMemoryGiB, cap.gpu)
+          ? units *
+            (est !== undefined ? est * left : 1) *
+            runtimeOn(job.spec, cap.gpu.model, ctx.tables).speedRatio
+          : Number.POSITIVE_INFINITY;
+        perShape.set(shape, share);
+      }
+      return (cap.pricePerHour / Math.max(1, cap.gpu.count)) * share;
+    };
   };
 }
-
-/**
- * An ISO time as a Date, parsed once: a job's submission and deadline are read for every offer it is priced on,
- * and parsing dominates the arithmetic they feed. The Dates are handed to pure functions that only read them.
- */
-function instant(iso: string): Date {
-  let d = INSTANTS.get(iso);
-  if (!d) {
-    if (INSTANTS.size >= 10_000) INSTANTS.clear();
-    d = new Date(iso);
-    INSTANTS.set(iso, d);
-  }
-  return d;
-}
-
-const INSTANTS = new Map<string, Date>();
