@@ -92,8 +92,8 @@ export class Availability {
 
   /**
    * Spot offers with their interruption rate; on-demand offers are not interrupted (null). A frozen offer whose
-   * rate is what it was last time comes back as the same frozen object, so that what readers remember by an
-   * offer's identity (the cost model) holds across ticks while nothing about the pool changes.
+   * rate is what it was last time comes back as the same frozen object, and the list as the same list when every
+   * offer is: what readers key on them (the packer's offer index, pool keys) holds while the market stays.
    */
   annotate(offers: readonly Offer[], now: Date): readonly Offer[] {
     const seen = this.observed(now);

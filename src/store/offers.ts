@@ -139,8 +139,8 @@ export class OfferRepo {
   private order: StoredRow[] | null = null;
   private added: StoredRow[] = [];
   /**
-   * Each pool's offer as last listed, kept while its row and block stay as they are: readers may remember
-   * what they worked out from an offer by its identity (the cost model does).
+   * Each pool's offer as last listed, kept while its row and block stay as they are: readers may key what they
+   * work out from an offer on its identity (annotated offers, pool keys, the packer's index).
    */
   private readonly listed = new Map<string, Offer>();
   /** Frozen offers as polled, with the row stored for each (see `replace`). */
