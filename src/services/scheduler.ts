@@ -83,12 +83,15 @@ export class Scheduler {
       };
     });
     const since = new Date(now.getTime() - this.opts.fairShareWindowHours * 3_600_000).toISOString();
+    // Fair share and budgets order and gate pending jobs: with none, they are not read.
     return {
       pending,
       dependencyStates,
       nodes,
       offers,
-      fairShare: { usage: this.store.jobs.spendByTeamSince(since), weights: this.opts.teamWeights },
+      ...(pending.length > 0
+        ? { fairShare: { usage: this.store.jobs.spendByTeamSince(since), weights: this.opts.teamWeights } }
+        : {}),
       ...(this.opts.budget && pending.length > 0 ? { budget: this.opts.budget(pending, now) } : {}),
     };
   }
