@@ -169,8 +169,19 @@ export class NodeRepo {
       sets.push(`${COLUMNS[k]} = @${k}`);
       params[k] = v;
     }
-    if (sets.length) this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
-    this.refresh(id);
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    const cached = this.live?.get(id);
+    if (!cached) {
+      this.refresh(id);
+      return;
+    }
+    // The copy follows the row without reading it back: the fields set, as set (all plain columns).
+    const next: NodeRecord = { ...cached, ...(state ? { state } : {}) };
+    for (const [k, v] of Object.entries(patch) as [keyof NodePatch, NodeRecord[keyof NodePatch]][])
+      if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+    if (next.state === 'terminated') this.live!.delete(id);
+    else this.live!.set(id, Object.freeze(next));
   }
 
   /**

@@ -92,6 +92,40 @@ describe('jobs and nodes read from memory', () => {
     });
   });
 
+  it('follow every field a write can set, through a node’s life', () => {
+    launch('node-1', 0);
+    const steps: [() => void, string][] = [
+      [() => store.nodes.update('node-1', { providerId: 'sim-1' }), 'launched'],
+      [
+        () =>
+          store.nodes.transition('node-1', 'ready', {
+            readyAt: later(60).toISOString(),
+            lastBusyAt: later(60).toISOString(),
+          }),
+        'ready',
+      ],
+      [() => store.nodes.update('node-1', { lastBusyAt: later(90).toISOString() }), 'busy'],
+      [
+        () => store.nodes.transition('node-1', 'draining', { interruptedAt: later(100).toISOString() }),
+        'notice',
+      ],
+      [() => store.nodes.transition('node-1', 'terminating'), 'terminating'],
+      [
+        () =>
+          store.nodes.transition('node-1', 'terminated', {
+            terminatedAt: later(120).toISOString(),
+            costUsd: 0.7,
+          }),
+        'gone',
+      ],
+    ];
+    for (const [step] of steps) {
+      step();
+      expectSameAsDatabase();
+      expect(store.nodes.get('node-1')).toEqual(fresh().nodes.get('node-1'));
+    }
+  });
+
   it('forget a rolled-back transaction', () => {
     submit('job-a');
     launch('node-1', 0);
