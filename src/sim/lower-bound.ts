@@ -149,14 +149,22 @@ export function optionTimeline(
       up[i] = market.available(p.key, a);
       price[i] = market.priceAt(p.key, a) / p.offer.gpu.count;
     }
-    const all: Option[] = [];
-    pools.forEach((p, i) => {
-      if (up[i]) all.push({ w: speed[i]!, c: price[i]!, pool: p.key, gpus: p.offer.gpu.count });
-    });
-    // Pareto front: by speed descending, keep an option only if it is cheaper than every faster one.
-    all.sort((x, y) => y.w - x.w || x.c - y.c || (x.pool < y.pool ? -1 : 1));
+    // Pareto front: by speed descending, keep an option only if it is cheaper than every faster one. Only the
+    // cheapest pool of each speed can be kept (ties: the first pool key), so one pass finds those, and only
+    // they (a few GPU models) are sorted.
+    const best = new Map<number, Option>();
+    for (let i = 0; i < pools.length; i++) {
+      if (!up[i]) continue;
+      const w = speed[i]!;
+      const c = price[i]!;
+      const key = pools[i]!.key;
+      const b = best.get(w);
+      if (!b || c < b.c || (c === b.c && key < b.pool))
+        best.set(w, { w, c, pool: key, gpus: pools[i]!.offer.gpu.count });
+    }
     const front: Option[] = [];
-    for (const o of all) if (front.length === 0 || o.c < front.at(-1)!.c) front.push(o);
+    for (const o of [...best.values()].sort((x, y) => y.w - x.w))
+      if (front.length === 0 || o.c < front.at(-1)!.c) front.push(o);
     const last = segments.at(-1);
     if (last && sameOptions(last.options, front)) last.to = b;
     else segments.push({ from: a, to: b, options: front });
