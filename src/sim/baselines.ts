@@ -61,8 +61,24 @@ export function homeOf(job: ReplayJob, fallback: string): string {
   return job.spec.data?.[0]?.region ?? fallback;
 }
 
-/** The market's pools that can hold the job: its GPU model and memory, enough GPUs per node. */
-export function candidates(job: ReplayJob, market: MarketTimeline, tables: CostTables): Candidate[] {
+/**
+ * The market's pools that can hold the job: its GPU model and memory, enough GPUs per node. The same for every
+ * baseline, so worked out once per job, market and tables (the list is shared: do not change it).
+ */
+export function candidates(job: ReplayJob, market: MarketTimeline, tables: CostTables): readonly Candidate[] {
+  const known = CANDIDATES.get(job);
+  if (known && known.market === market && known.tables === tables) return known.list;
+  const list = poolsFor(job, market, tables);
+  CANDIDATES.set(job, { market, tables, list });
+  return list;
+}
+
+const CANDIDATES = new WeakMap<
+  ReplayJob,
+  { market: MarketTimeline; tables: CostTables; list: Candidate[] }
+>();
+
+function poolsFor(job: ReplayJob, market: MarketTimeline, tables: CostTables): Candidate[] {
   const g = job.spec.resources.gpu;
   const perNode = g.count ?? 1;
   const nodes = job.spec.resources.nodes ?? 1;
@@ -184,7 +200,7 @@ function run(
   policy: PolicyName,
   jobs: readonly ReplayJob[],
   ctx: BaselineContext,
-  makePick: (job: ReplayJob, cands: Candidate[]) => Pick,
+  makePick: (job: ReplayJob, cands: readonly Candidate[]) => Pick,
   opts: SimOptions,
 ): PolicyRun {
   const out = { capacity: [] as Capacity[], charges: [] as Charge[] };
