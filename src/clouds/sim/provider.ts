@@ -63,10 +63,6 @@ export class SimProvider implements CapacityProvider {
     this.faults.delete(poolKeyPrefix);
   }
 
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
   async launch(req: LaunchRequest): Promise<Instance> {
     const existing = this.db.prepare('SELECT * FROM sim_instances WHERE client_token = ?').get(req.nodeId) as
       | Row
