@@ -3,7 +3,7 @@
 //
 // Open jobs (every state but the final ones) are also kept in memory, deep-frozen, in submission order: the
 // control loop reads them many times a tick (scheduler, agents, progress, budgets) and writes a few of them, so
-// reads come from memory and each write re-reads its row from the database after writing it. The database is
+// reads come from memory and each write, once in the database, is applied to the copy as well. The database is
 // the record: a rollback (Outbox.onRollback) drops the copy, and the next read loads it again. Only this
 // process writes the database (docs/architecture.md), and only this repository writes the fields of a Job.
 
@@ -96,8 +96,6 @@ export interface JobPatch {
 export class JobRepo {
   /** Open jobs by id, in submission order (see the header); null until read, and after a rollback. */
   private open: Map<string, Job> | null = null;
-  /** Each open job's spec as stored, with the frozen spec read from it (a spec never changes once written). */
-  private readonly specs = new Map<string, { text: string; spec: JobSpec }>();
 
   constructor(
     private readonly db: Db,
@@ -118,20 +116,14 @@ export class JobRepo {
           `SELECT * FROM jobs WHERE state IN (${OPEN_JOB_STATES.map(() => '?').join(',')}) ORDER BY seq`,
         )
         .all(...OPEN_JOB_STATES) as JobRow[];
-      this.specs.clear();
       this.open = new Map(rows.map((r) => [r.id, this.frozen(r)]));
     }
     return this.open;
   }
 
-  /** The row as a deep-frozen job, its spec parsed and frozen once while the job is open. */
+  /** The row as a deep-frozen job (later writes patch it and share its frozen spec: a spec never changes). */
   private frozen(r: JobRow): Job {
-    let known = this.specs.get(r.id);
-    if (known?.text !== r.spec) {
-      known = { text: r.spec, spec: deepFreeze(JSON.parse(r.spec)) as JobSpec };
-      this.specs.set(r.id, known);
-    }
-    const job = toJobWith(r, known.spec);
+    const job = toJobWith(r, deepFreeze(JSON.parse(r.spec)) as JobSpec);
     Object.freeze(job.dependsOn);
     Object.freeze(job.nodeIds);
     if (job.checkpoint) Object.freeze(job.checkpoint);
@@ -143,10 +135,7 @@ export class JobRepo {
     if (!this.open) return;
     const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     if (r && !isTerminalJobState(r.state)) this.open.set(id, this.frozen(r));
-    else {
-      this.open.delete(id);
-      this.specs.delete(id);
-    }
+    else this.open.delete(id);
   }
 
   insert(job: Job): void {
@@ -349,10 +338,8 @@ export class JobRepo {
     if (patch.progress !== undefined) next.progress = patch.progress;
     if (patch.safetyNet !== undefined) next.safetyNet = patch.safetyNet;
     if (patch.addCostUsd !== undefined) next.costUsd = cached.costUsd + patch.addCostUsd;
-    if (isTerminalJobState(next.state)) {
-      this.open!.delete(id);
-      this.specs.delete(id);
-    } else this.open!.set(id, Object.freeze(next));
+    if (isTerminalJobState(next.state)) this.open!.delete(id);
+    else this.open!.set(id, Object.freeze(next));
   }
 
   /** Writes the event; returns its job_events.seq. */

@@ -204,8 +204,8 @@ export class OfferRepo {
       (r) => r.cloud === cloud && r.source === kind && !fresh.has(r.pool_key),
     );
     const written: [string, number][] = [];
-    let inserted = 0;
-    let touchedRows = 0;
+    /** Rows written anew or only re-stamped: what the copies take on once the transaction commits. */
+    const updated: StoredRow[] = [];
     this.db.transaction(() => {
       const del = this.db.prepare('DELETE FROM offers WHERE pool_key = ?');
       for (const r of gone) del.run(r.pool_key);
@@ -226,10 +226,11 @@ export class OfferRepo {
             const keys = touched.get(row.observed_at) ?? [];
             keys.push(key);
             touched.set(row.observed_at, keys);
+            updated.push(row);
           }
         } else {
           ins.run(row);
-          inserted++;
+          updated.push(row);
         }
         if (last.get(key) !== row.price_per_hour) {
           hist.run(key, row.observed_at, row.price_per_hour);
@@ -240,7 +241,7 @@ export class OfferRepo {
       const touch = this.db.prepare(
         'UPDATE offers SET observed_at = ? WHERE pool_key IN (SELECT value FROM json_each(?))',
       );
-      for (const [at, keys] of touched) touchedRows += touch.run(at, JSON.stringify(keys)).changes;
+      for (const [at, keys] of touched) touch.run(at, JSON.stringify(keys));
       this.db
         .prepare(
           `INSERT OR REPLACE INTO market_sources (cloud, kind, fetched_at, offers, last_attempt_at, last_error, failures)
@@ -252,22 +253,16 @@ export class OfferRepo {
       stored.delete(r.pool_key);
       this.listed.delete(r.pool_key);
     }
-    for (const [key, row] of fresh) {
-      const before = stored.get(key);
-      if (
-        before === row ||
-        (before && before.observed_at === row.observed_at && sameButObserved(before, row))
-      )
-        continue;
-      this.listed.delete(key);
-      stored.set(key, row);
+    for (const row of updated) {
+      this.listed.delete(row.pool_key);
+      stored.set(row.pool_key, row);
       this.added.push(row);
     }
     // (A poll naming a pool twice stores the last; identity then says nothing, so nothing is remembered.)
     if (fresh.size === offers.length) for (const [o, key] of unknown) this.rowOf.set(o, stored.get(key)!);
     for (const [key, price] of written) last.set(key, price);
     // A poll that confirms every offer as it was leaves the list (and what readers keyed on it) as it is.
-    if (gone.length + inserted + touchedRows > 0) this.all = null;
+    if (gone.length + updated.length > 0) this.all = null;
     return { changed };
   }
 
