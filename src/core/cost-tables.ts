@@ -274,7 +274,17 @@ const PLACES = new Map<string, Place>();
  */
 export function egressQuote(table: EgressTable, from: Place, to: Place): EgressQuote {
   // Asked for every (job, offer) pair of every tick, of a few hundred regions: remembered per frozen table, in
-  // maps nested by the four names (a key joined from them would be a new string to hash at every call).
+  // maps nested by the four names (a key joined from them would be a new string to hash at every call); and the
+  // last answer at once, as a job's offers come region by region.
+  const last = LAST_QUOTE;
+  if (
+    last !== null &&
+    last.table === table &&
+    last.from === from &&
+    last.toCloud === to.cloud &&
+    last.toRegion === to.region
+  )
+    return last.quote;
   let memo = QUOTES.get(table);
   if (!memo) {
     memo = new Map();
@@ -287,8 +297,18 @@ export function egressQuote(table: EgressTable, from: Place, to: Place): EgressQ
     quote = Object.freeze(quoteEgress(table, from, to));
     byRegion.set(to.region, quote);
   }
+  // Only a frozen place (parsePlace's) is known by identity.
+  LAST_QUOTE = Object.isFrozen(from) ? { table, from, toCloud: to.cloud, toRegion: to.region, quote } : null;
   return quote;
 }
+
+let LAST_QUOTE: {
+  table: EgressTable;
+  from: Place;
+  toCloud: string;
+  toRegion: string;
+  quote: EgressQuote;
+} | null = null;
 
 type Nested = Map<string, Nested | EgressQuote>;
 

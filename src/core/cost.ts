@@ -103,29 +103,41 @@ function speedOf(tables: CostTables, model: string): Speed {
  */
 export function referenceSpeed(spec: JobSpec, tables: CostTables): Speed {
   // Asked once per (job, offer) pair in a tick, with the same answer for every offer: remembered per GPU
-  // request (what it depends on), as specs are read afresh from the store every tick.
+  // request (what it depends on), and the last frozen request asked for at once (a job's offers come in a row).
+  const gpu = spec.resources.gpu;
+  if (gpu === LAST_REFERENCE.gpu && tables === LAST_REFERENCE.tables) return LAST_REFERENCE.speed;
   let byRequest = REFERENCE.get(tables);
   if (!byRequest) {
     byRequest = new Map();
     REFERENCE.set(tables, byRequest);
   }
-  const gpu = spec.resources.gpu;
   // A frozen request (a job from the store) is looked up by identity, before its key is even written.
   const frozen = Object.isFrozen(gpu);
   const known = frozen ? REFERENCE_OF.get(gpu) : undefined;
-  if (known?.tables === tables) return known.speed;
+  if (known?.tables === tables) {
+    LAST_REFERENCE = { gpu, tables, speed: known.speed };
+    return known.speed;
+  }
   const key = `${(gpu.models ?? []).join(',')}|${gpu.minMemoryGiB ?? ''}`;
   let found = byRequest.get(key);
   if (!found) {
     found = slowestAccepted(spec, tables);
     byRequest.set(key, found);
   }
-  if (frozen) REFERENCE_OF.set(gpu, { tables, speed: found });
+  if (frozen) {
+    REFERENCE_OF.set(gpu, { tables, speed: found });
+    LAST_REFERENCE = { gpu, tables, speed: found };
+  }
   return found;
 }
 
 const REFERENCE = new WeakMap<CostTables, Map<string, Speed>>();
 const REFERENCE_OF = new WeakMap<JobSpec['resources']['gpu'], { tables: CostTables; speed: Speed }>();
+let LAST_REFERENCE: { gpu: object | null; tables: CostTables | null; speed: Speed } = {
+  gpu: null,
+  tables: null,
+  speed: { model: '', speed: 1, fallback: true },
+};
 
 function slowestAccepted(spec: JobSpec, tables: CostTables): Speed {
   const gpu = spec.resources.gpu;
@@ -182,53 +194,73 @@ function runtimeOf(
   return { hours: estimateHours * speedRatio, speedRatio };
 }
 
+/** Where a job would run, as its time there depends on it: the GPU and the region its data is copied to. */
+export type WorkPlace = Pick<Offer, 'cloud' | 'region' | 'gpu'>;
+
+/** Capacity as the money side of the model reads it; without availability, spot is priced at the model's prior. */
+export type PricedPlace = WorkPlace &
+  Pick<Offer, 'market' | 'pricePerHour'> & { availability?: Offer['availability'] };
+
+/** How long a job takes on a capacity, before any price: its run at the GPU's speed and the copy of its data. */
+export interface Work {
+  readonly spec: JobSpec;
+  readonly ref: Speed;
+  readonly own: Speed;
+  readonly estimateHours: number;
+  readonly runtimeHours: number;
+  readonly speedRatio: number;
+  readonly data: DataMove[];
+  readonly transferHours: number;
+}
+
+/**
+ * The time side of the cost model. A deadline reads only this, so placement refuses capacity that cannot meet
+ * it (or that Uniform Progress rules out) before it prices it: half of a deadline job's candidates, the other
+ * market's, are refused that way.
+ */
+export function workOn(
+  spec: JobSpec,
+  place: WorkPlace,
+  ctx: CostContext,
+  estimateHours = estimateOf(spec),
+): Work {
+  const { tables } = ctx;
+  const ref = referenceSpeed(spec, tables);
+  const own = speedOnModel(tables, place.gpu.model);
+  const { hours: runtimeHours, speedRatio } = runtimeOf(spec, ref, own, estimateHours);
+  const bandwidthGbps = tables.egress.bandwidthGbps;
+  // The data is copied once into the offer's region (all nodes then read it there), one set after another.
+  const data: DataMove[] = (spec.data ?? []).map((d) => {
+    const quote = egressQuote(tables.egress, parsePlace(d.region), place);
+    const hours = quote.kind === 'same-region' ? 0 : transferHours(d.sizeGiB, bandwidthGbps);
+    return { uri: d.uri, from: d.region, sizeGiB: d.sizeGiB, quote, usd: d.sizeGiB * quote.usdPerGB, hours };
+  });
+  let transfer = 0;
+  for (const d of data) transfer += d.hours;
+  return { spec, ref, own, estimateHours, runtimeHours, speedRatio, data, transferHours: transfer };
+}
+
 /**
  * Expected cost of running `spec` on `nodes` nodes of `offer`; `estimateHours` is the work left, for a job that
  * resumes from a checkpoint (default: the spec's whole estimate).
  */
 export function expectedCost(
   spec: JobSpec,
-  offer: Offer,
+  offer: PricedPlace,
   nodes: number,
   ctx: CostContext,
   estimateHours = estimateOf(spec),
 ): CostBreakdown {
-  const { tables } = ctx;
-  const ref = referenceSpeed(spec, tables);
-  const own = speedOnModel(tables, offer.gpu.model);
-  const { hours: runtimeHours, speedRatio } = runtimeOf(spec, ref, own, estimateHours);
-  const inference = (spec.kind ?? 'batch') === 'inference';
-
-  const bandwidthGbps = tables.egress.bandwidthGbps;
-  const to = { cloud: offer.cloud, region: offer.region };
-  // The data is copied once into the offer's region (all nodes then read it there), one set after another.
-  const data: DataMove[] = (spec.data ?? []).map((d) => {
-    const quote = egressQuote(tables.egress, parsePlace(d.region), to);
-    const hours = quote.kind === 'same-region' ? 0 : transferHours(d.sizeGiB, bandwidthGbps);
-    return { uri: d.uri, from: d.region, sizeGiB: d.sizeGiB, quote, usd: d.sizeGiB * quote.usdPerGB, hours };
-  });
-  const transfer = data.reduce((sum, d) => sum + d.hours, 0);
-  const egressUsd = data.reduce((sum, d) => sum + d.usd, 0);
-
-  const computeUsd = offer.pricePerHour * nodes * (runtimeHours + transfer);
-  const interruption = interruptionEstimate(spec, offer, nodes, runtimeHours, transfer, ctx);
-  // A gang stops as a whole: every node redoes the lost work and waits out the restart. Inference replicas
-  // are independent: only the interrupted one is replaced.
-  const payingNodes = inference ? 1 : nodes;
-  const interruptionUsd = interruption
-    ? interruption.expected *
-      (interruption.lostHours + interruption.restartHours) *
-      offer.pricePerHour *
-      payingNodes
-    : 0;
-
+  const work = workOn(spec, offer, ctx, estimateHours);
+  const { ref, own } = work;
+  const money = priceWork(work, offer, nodes, ctx);
   return {
-    runtimeHours,
-    transferHours: transfer,
-    computeUsd,
-    egressUsd,
-    interruptionUsd,
-    totalUsd: computeUsd + egressUsd + interruptionUsd,
+    runtimeHours: work.runtimeHours,
+    transferHours: work.transferHours,
+    computeUsd: money.computeUsd,
+    egressUsd: money.egressUsd,
+    interruptionUsd: money.interruptionUsd,
+    totalUsd: money.totalUsd,
     inputs: {
       pricePerHour: offer.pricePerHour,
       nodes,
@@ -236,13 +268,50 @@ export function expectedCost(
       referenceSpeed: ref.speed,
       offerModel: own.model,
       offerSpeed: own.speed,
-      speedRatio,
+      speedRatio: work.speedRatio,
       speedFallback: ref.fallback || own.fallback,
-      estimateHours: inference ? null : estimateHours,
-      data,
-      bandwidthGbps,
-      interruption,
+      estimateHours: (spec.kind ?? 'batch') === 'inference' ? null : estimateHours,
+      data: work.data,
+      bandwidthGbps: ctx.tables.egress.bandwidthGbps,
+      interruption: money.interruption,
     },
+  };
+}
+
+/** The money side of a quote. */
+export interface Money {
+  computeUsd: number;
+  egressUsd: number;
+  interruptionUsd: number;
+  totalUsd: number;
+  interruption: InterruptionEstimate | null;
+}
+
+/**
+ * The money side: `work` (from workOn on the same capacity) on `nodes` nodes of `offer`. Placement asks for it
+ * for every offer a job may take, so it returns the figures alone; expectedCost adds what explain shows.
+ */
+export function priceWork(work: Work, offer: PricedPlace, nodes: number, ctx: CostContext): Money {
+  const { spec, runtimeHours, data, transferHours: transfer } = work;
+  let egressUsd = 0;
+  for (const d of data) egressUsd += d.usd;
+  const computeUsd = offer.pricePerHour * nodes * (runtimeHours + transfer);
+  const interruption = interruptionEstimate(spec, offer, nodes, runtimeHours, transfer, ctx);
+  // A gang stops as a whole: every node redoes the lost work and waits out the restart. Inference replicas
+  // are independent: only the interrupted one is replaced.
+  const payingNodes = (spec.kind ?? 'batch') === 'inference' ? 1 : nodes;
+  const interruptionUsd = interruption
+    ? interruption.expected *
+      (interruption.lostHours + interruption.restartHours) *
+      offer.pricePerHour *
+      payingNodes
+    : 0;
+  return {
+    computeUsd,
+    egressUsd,
+    interruptionUsd,
+    totalUsd: computeUsd + egressUsd + interruptionUsd,
+    interruption,
   };
 }
 
@@ -253,14 +322,14 @@ export function expectedCost(
  */
 function interruptionEstimate(
   spec: JobSpec,
-  offer: Offer,
+  offer: PricedPlace,
   nodes: number,
   runtimeHours: number,
   transfer: number,
   ctx: CostContext,
 ): InterruptionEstimate | null {
   if (offer.market !== 'spot') return null;
-  const known = offer.availability.interruptionsPerHour;
+  const known = offer.availability?.interruptionsPerHour ?? null;
   const ratePerNodeHour =
     known ?? ctx.defaultInterruptionsPerHour ?? monthlyFractionToRate(DEFAULT_MONTHLY_FRACTION);
   const expected = nodes * ratePerNodeHour * (runtimeHours + transfer);
@@ -312,7 +381,7 @@ export interface MigrationCost {
 export function migrationCost(
   spec: JobSpec,
   fromRegion: string,
-  toOffer: Offer,
+  toOffer: Pick<Offer, 'cloud' | 'region' | 'gpu' | 'pricePerHour'>,
   ctx: CostContext,
   opts: { checkpointBytes?: number; nodes?: number } = {},
 ): MigrationCost {

@@ -152,21 +152,19 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     }));
   // The packer keeps this order among requests of equal priority and size: fair share, then FIFO.
   const requests = fairOrder(placeable, snapshot.fairShare).map((j) => requestFromJob(j, groupOf(j)));
-  // The packer asks refuse() and then cost() of each group and target: the quote is computed once.
-  const quotes = new Map<PackTarget<SchedNode>, Map<string, PriceQuote>>();
+  // The packer asks refuse() and then, unless it refused, cost() of the same group and target, one pair after
+  // the other (pack-index.ts): the last quote is kept for that second call.
+  let lastTarget: PackTarget<SchedNode> | null = null;
+  let lastGroup = '';
+  let lastQuote: PriceQuote | null = null;
   const quote = (r: PackRequest, t: PackTarget<SchedNode>): PriceQuote => {
-    let byGroup = quotes.get(t);
-    if (!byGroup) {
-      byGroup = new Map<string, PriceQuote>();
-      quotes.set(t, byGroup);
-    }
-    let q = byGroup.get(r.group!);
-    if (!q) {
+    if (lastQuote === null || t !== lastTarget || r.group !== lastGroup) {
       const job = jobs.get(r.id)!;
-      q = policy.cost(job, capacityOf(t), nodesNeeded(job.spec), now);
-      byGroup.set(r.group!, q);
+      lastQuote = policy.cost(job, capacityOf(t), nodesNeeded(job.spec), now);
+      lastTarget = t;
+      lastGroup = r.group!;
     }
-    return q;
+    return lastQuote;
   };
   const queued = new Map<string, number>();
   for (const r of requests) queued.set(r.group!, (queued.get(r.group!) ?? 0) + r.units);

@@ -138,4 +138,31 @@ describe('the cost model over time', () => {
     expect(model(j, spot, 1, at(5.5 * 3600)).refusal).toBeDefined();
     expect(model(j, spot, 1, at(0)).refusal).toBeUndefined();
   });
+
+  it('gives capacity the deadline rules out no price, and the time there (what moves of running jobs read)', () => {
+    const j = job({
+      spec: spec({
+        resources: { gpu: { models: ['A100'], count: 1 } },
+        runtime: { estimateHours: 4 },
+        deadline: at(6 * 3600).toISOString(),
+      }),
+    });
+    const spot = { ...awsA100, market: 'spot' as const };
+    // An hour in with nothing done, the job is behind its line: on-demand is placed, spot refused.
+    const placed = cost(j, awsA100, 1, at(3600));
+    const late = cost(j, spot, 1, at(3600));
+    expect(placed.refusal).toBeUndefined();
+    expect(late).toEqual({
+      totalUsd: Number.POSITIVE_INFINITY,
+      parts: { runtimeHours: placed.parts.runtimeHours, transferHours: placed.parts.transferHours },
+      refusal: 'DEADLINE_MARKET',
+    });
+    // Past the point where even on-demand finishes in time: refused for the deadline itself, on both markets.
+    for (const cap of [awsA100, spot])
+      expect(cost(j, cap, 1, at(3 * 3600))).toMatchObject({
+        totalUsd: Number.POSITIVE_INFINITY,
+        parts: { runtimeHours: 4 },
+        refusal: 'DEADLINE',
+      });
+  });
 });

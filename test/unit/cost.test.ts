@@ -4,7 +4,9 @@ import {
   DEFAULT_RESTART_HOURS,
   expectedCost,
   migrationCost,
+  priceWork,
   transferHours,
+  workOn,
 } from '../../src/core/cost.js';
 import { buildCostTables, type CostTables } from '../../src/core/cost-tables.js';
 import { DEFAULT_MONTHLY_FRACTION, monthlyFractionToRate } from '../../src/core/interruptions.js';
@@ -174,6 +176,24 @@ describe('data movement: egress $/GB from the data region to the offer region, p
     expect(cost.inputs.data[0]?.quote.kind).toBe(kind);
   });
 
+  it('answers each pair of regions as its own, however the questions alternate', () => {
+    const regions = ['aws:us-east-1', 'aws:us-west-2', 'gcp:us-central1', 'azure:eastus'];
+    const places = [
+      onDemand({ region: 'us-east-1' }),
+      onDemand({ region: 'us-west-2' }),
+      onDemand({ cloud: 'gcp', region: 'us-central1' }),
+    ];
+    const alone = (r: string, p: Offer) =>
+      expectedCost(withData(r), p, 1, { tables: testTables() }).egressUsd;
+    const expected = regions.flatMap((r) => places.map((p) => alone(r, p)));
+    // One data region to each place in turn, then each region to one place.
+    expect(regions.flatMap((r) => places.map((p) => expectedCost(withData(r), p, 1, ctx).egressUsd))).toEqual(
+      expected,
+    );
+    const byPlace = places.flatMap((p) => regions.map((r) => expectedCost(withData(r), p, 1, ctx).egressUsd));
+    expect(byPlace).toEqual(places.flatMap((_, j) => regions.map((_, i) => expected[i * places.length + j])));
+  });
+
   it('adds the transfer time to the hours paid for, on every node', () => {
     const cost = expectedCost(withData('aws:us-west-2'), onDemand({ pricePerHour: 10 }), 2, ctx);
     expect(cost.computeUsd).toBeCloseTo(10 * 2 * (2 + hoursFor100GiB));
@@ -298,5 +318,29 @@ describe('migration: moving a checkpoint to another region', () => {
     const m = migrationCost(spec(), 'gcp:us-central1', target, ctx);
     expect(m).toMatchObject({ checkpointSizeKnown: false, checkpointGiB: 8 * 40 });
     expect(m.egressUsd).toBeCloseTo(320 * 0.12);
+  });
+});
+
+describe('time first, then money (what placement asks, so a deadline can refuse before pricing)', () => {
+  it.each([
+    ['on-demand, no data', spec(), onDemand({ pricePerHour: 10, gpu: a100 })],
+    ['data elsewhere', withData('gcp:us-central1'), onDemand({ region: 'us-east-1' })],
+    ['spot with a known rate', checkpointed(60, 30), spotWith('azure', 0.05)],
+    ['spot at the prior', checkpointed(60, 30), offer()],
+  ])('add up to expectedCost: %s', (_what, s, o) => {
+    const whole = expectedCost(s, o, 2, ctx);
+    const work = workOn(s, o, ctx);
+    expect({ runtimeHours: work.runtimeHours, transferHours: work.transferHours }).toEqual({
+      runtimeHours: whole.runtimeHours,
+      transferHours: whole.transferHours,
+    });
+    const money = priceWork(work, o, 2, ctx);
+    expect(money).toEqual({
+      computeUsd: whole.computeUsd,
+      egressUsd: whole.egressUsd,
+      interruptionUsd: whole.interruptionUsd,
+      totalUsd: whole.totalUsd,
+      interruption: whole.inputs.interruption,
+    });
   });
 });

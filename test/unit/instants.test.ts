@@ -1,6 +1,7 @@
-// ISO times parsed once per text (core/instants.ts): the same answers as Date.parse, text that is not a time included.
+// ISO times parsed once per text (core/instants.ts): the same answers as Date.parse, text that is not a time included,
+// and one shared Date per text.
 import { describe, expect, it } from 'vitest';
-import { instantMs } from '../../src/core/instants.js';
+import { instantDate, instantMs } from '../../src/core/instants.js';
 
 describe('instantMs', () => {
   it.each([
@@ -14,5 +15,16 @@ describe('instantMs', () => {
     const expected = Date.parse(text);
     expect(instantMs(text)).toStrictEqual(expected);
     expect(instantMs(text)).toStrictEqual(expected);
+  });
+});
+
+describe('instantDate', () => {
+  it('is the Date of the text, the same object each time it is asked', () => {
+    const text = '2026-11-29T06:00:00Z';
+    const d = instantDate(text);
+    expect(d.getTime()).toBe(Date.parse(text));
+    expect(instantDate(text)).toBe(d);
+    expect(instantDate('2026-11-29T07:00:00+01:00').getTime()).toBe(d.getTime());
+    expect(instantDate('not a time').getTime()).toBeNaN();
   });
 });

@@ -21,7 +21,10 @@ export interface PriceQuote {
   totalUsd: number;
   /** How the total is made up (and the figures behind it), for explain. */
   parts: Record<string, number>;
-  /** Rules the capacity out for a reason that needs the price model (a deadline it cannot meet). */
+  /**
+   * Rules the capacity out for a reason that needs the price model (a deadline it cannot meet). Such a quote
+   * has no price (totalUsd is infinite); its parts hold the time figures (runtimeHours, transferHours).
+   */
   refusal?: ReasonCode;
 }
 

@@ -2,93 +2,81 @@
 // (core/deadline.ts): expected cost = compute at the GPU's speed + data movement + interruption
 // overhead; a deadline refuses capacity that cannot finish in time and, for `market: auto`, lets
 // Uniform Progress choose between spot and on-demand.
-import { type CostContext, expectedCost, migrationCost, runtimeOn } from '../cost.js';
+import { type CostContext, migrationCost, priceWork, runtimeOn, workOn } from '../cost.js';
 import { deadlineFeasible, decideMarket } from '../deadline.js';
 import { gpuMatches } from '../gpus.js';
-import { instantMs } from '../instants.js';
+import { instantDate } from '../instants.js';
 import type { JobSpec } from '../jobspec.js';
-import type { Job } from '../model.js';
-import { NO_AVAILABILITY, type Offer } from '../model.js';
-import type { CostFn, Priced } from './cost-fn.js';
-import { Reason } from './reasons.js';
-
-/** What a job costs on a capacity, before its deadline (which depends on the time) has its say. */
-interface Quote {
-  result: { totalUsd: number; parts: Record<string, number> };
-  /** The work left to do (1 for a job not started). */
-  left: number;
-  runtimeHours: number;
-  transferHours: number;
-}
+import type { Job, Offer } from '../model.js';
+import type { CostFn, Priced, PriceQuote } from './cost-fn.js';
+import { Reason, type ReasonCode } from './reasons.js';
 
 export function costModel(ctx: CostContext): CostFn {
   const restartHours = ctx.restartHours ?? 5 / 60;
-  const price = (job: Job, cap: Priced, count: number): Quote => {
-    // Nodes already running come without availability; the model then uses its prior for spot.
-    const offer = (cap.availability ? cap : { ...cap, availability: NO_AVAILABILITY }) as Offer;
+  return (job, cap, count, now) => {
     // A moved job is placed for the work its last checkpoint left; its data still has to be where it runs.
     const left = 1 - Math.min(Math.max(job.progress, 0), 1);
     const est = job.spec.runtime?.estimateHours;
-    const b = expectedCost(
-      job.spec,
-      offer,
-      count,
-      ctx,
-      left < 1 && est !== undefined ? est * left : undefined,
-    );
+    const work = workOn(job.spec, cap, ctx, left < 1 && est !== undefined ? est * left : undefined);
     // A job resuming from a checkpoint written in another region has it copied here first: its egress, and the
     // nodes' time while it copies (the restart itself is paid wherever the job goes).
     const from = left < 1 ? job.checkpoint?.region : undefined;
     const move =
       from && from !== `${cap.cloud}:${cap.region}`
-        ? migrationCost(job.spec, from, offer, ctx, {
+        ? migrationCost(job.spec, from, cap, ctx, {
             nodes: count,
             ...(job.checkpoint?.bytes !== undefined ? { checkpointBytes: job.checkpoint.bytes } : {}),
           })
         : null;
+    const transferHours = work.transferHours + (move?.transferHours ?? 0);
+
+    // A deadline reads only time: capacity it rules out is refused before it is priced.
+    let safetyNet: boolean | undefined;
+    if (job.spec.deadline) {
+      // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
+      // saved, on the same basis. A job being placed runs on nothing now (current: null).
+      const runtime = left > 0 ? work.runtimeHours / left : work.runtimeHours;
+      const progress = {
+        submittedAt: instantDate(job.submittedAt),
+        deadline: instantDate(job.spec.deadline),
+        now,
+        workHours: runtime + transferHours,
+        doneHours: runtime * (1 - left),
+        current: null,
+        restartHours,
+        safetyNetEngaged: job.safetyNet,
+      };
+      if (!deadlineFeasible(progress)) return refused(Reason.DEADLINE, work.runtimeHours, transferHours);
+      if ((job.spec.market ?? 'auto') === 'auto') {
+        const decision = decideMarket(progress);
+        if (decision.market !== cap.market)
+          return refused(Reason.DEADLINE_MARKET, work.runtimeHours, transferHours);
+        safetyNet = decision.safetyNet;
+      }
+    }
+
+    // Nodes already running come without availability; the model then uses its prior for spot.
+    const b = priceWork(work, cap, count, ctx);
     const resumeUsd = move ? move.egressUsd + cap.pricePerHour * count * move.transferHours : 0;
-    const transferHours = b.transferHours + (move?.transferHours ?? 0);
     const parts: Record<string, number> = {
       computeUsd: b.computeUsd,
       egressUsd: b.egressUsd,
       interruptionUsd: b.interruptionUsd,
-      runtimeHours: b.runtimeHours,
+      runtimeHours: work.runtimeHours,
       transferHours,
     };
     if (move) parts.checkpointMoveUsd = resumeUsd;
-    return {
-      result: { totalUsd: b.totalUsd + resumeUsd, parts },
-      left,
-      runtimeHours: b.runtimeHours,
-      transferHours,
-    };
+    if (safetyNet !== undefined) parts.safetyNet = safetyNet ? 1 : 0;
+    return { totalUsd: b.totalUsd + resumeUsd, parts };
   };
-  return (job, cap, count, now) => {
-    const { result, left, runtimeHours, transferHours } = price(job, cap, count);
-    if (!job.spec.deadline) return result;
+}
 
-    // The work on this capacity: its whole runtime plus the data transfer; done is what the last checkpoint
-    // saved, on the same basis. A job being placed runs on nothing now (current: null).
-    const runtime = left > 0 ? runtimeHours / left : runtimeHours;
-    const progress = {
-      submittedAt: new Date(instantMs(job.submittedAt)),
-      deadline: new Date(instantMs(job.spec.deadline)),
-      now,
-      workHours: runtime + transferHours,
-      doneHours: runtime * (1 - left),
-      current: null,
-      restartHours,
-      safetyNetEngaged: job.safetyNet,
-    };
-    if (!deadlineFeasible(progress)) return { ...result, refusal: Reason.DEADLINE };
-    if ((job.spec.market ?? 'auto') === 'auto') {
-      const decision = decideMarket(progress);
-      // The parts are this call's own: the rule is added to them, not to a copy.
-      result.parts.safetyNet = decision.safetyNet ? 1 : 0;
-      return decision.market === cap.market ? result : { ...result, refusal: Reason.DEADLINE_MARKET };
-    }
-    return result;
-  };
+/**
+ * A quote for capacity the deadline rules out: its time parts (what a running job's moves read) and no price,
+ * as nothing may be placed there.
+ */
+function refused(refusal: ReasonCode, runtimeHours: number, transferHours: number): PriceQuote {
+  return { totalUsd: Number.POSITIVE_INFINITY, parts: { runtimeHours, transferHours }, refusal };
 }
 
 /**

@@ -49,7 +49,10 @@ export interface PackInput<R extends PackRequest = PackRequest, N extends PackNo
    * its free slot. Not finite = not placeable there (reason UNPRICED).
    */
   readonly cost: (request: R, target: PackTarget<N>) => number;
-  /** A reason code when the target is not allowed (region, market, price cap, blocked pool ...); else null. */
+  /**
+   * A reason code when the target is not allowed (region, market, price cap, blocked pool ...); else null. The
+   * packer calls cost() for a target right after refuse() allowed it, so a caller may keep what they share.
+   */
   readonly refuse?: (request: R, target: PackTarget<N>) => string | null;
   /** Merges of new nodes the improvement pass may try (bounds its time). Default 5000. */
   readonly mergeBudget?: number;
