@@ -280,3 +280,36 @@ describe('requests from jobs', () => {
     });
   });
 });
+
+describe('what the packer keeps of frozen offers between cycles', () => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const market = zones.flatMap((zone, z) => [
+    gpuOffer('A100', 8, 40, 16 + z, zone),
+    gpuOffer('A100', 4, 40, 9 + z, zone),
+    gpuOffer('H100', 8, 80, 30 - z, zone),
+    gpuOffer('L4', 1, 24, 1 + z / 10, zone),
+  ]);
+  const requests = [
+    req('a', { count: 4 }, { models: ['A100'] }),
+    req('b', { count: 2 }, { team: 'x' }),
+    req('g', { count: 8 }, { units: 2 }),
+    req('r', { count: 1 }, { units: 3, spread: 'replicas', models: ['L4'] }),
+  ];
+  const frozen = market.map((o) => Object.freeze({ ...o }));
+
+  it('packs the same frozen offers, in any order and any new list, as it packs fresh copies of them', () => {
+    const orders = [frozen, [...frozen].reverse(), [...frozen.slice(5), ...frozen.slice(0, 5)], frozen];
+    for (const list of orders) {
+      const asFresh = run(
+        requests,
+        list.map((o) => ({ ...o })),
+      );
+      const kept = run(requests, Object.freeze([...list]) as Offer[]);
+      const launched = (r: PackResult) => r.launches.map((l) => `${l.offer.zone}/${l.offer.instanceType}`);
+      expect(launched(kept)).toEqual(launched(asFresh));
+      expect(kept.assignments.map((a) => [a.requestId, a.cost])).toEqual(
+        asFresh.assignments.map((a) => [a.requestId, a.cost]),
+      );
+    }
+  });
+});

@@ -121,7 +121,7 @@ export class Greedy<R extends PackRequest> {
       const node = list[k]!;
       if (!node.alive || g.dead.has(node)) skipped++;
       else if (allowed(node)) {
-        const own = g.cls.offers.get(node.offerIdx)?.cost ?? Number.POSITIVE_INFINITY;
+        const own = g.cls.offers[node.offerIdx]?.cost ?? Number.POSITIVE_INFINITY;
         consider(node, Math.max(0, own - node.cost), own);
         const b = best as Option<R> | null;
         if (b?.kind === 'node' && b.node === node && b.score === 0) break;
@@ -152,7 +152,7 @@ export class Greedy<R extends PackRequest> {
       let seen = 0;
       for (const node of this.roomy.get(f.offer.zone) ?? []) {
         if (seen++ >= CROSS_SCAN) break;
-        const own = g.cls.offers.get(node.offerIdx)?.cost;
+        const own = g.cls.offers[node.offerIdx]?.cost;
         if (own === undefined || node.units[0]?.req.group.cls === g.cls) continue;
         if (allowed(node)) consider(node, Math.max(0, own - node.cost), own);
       }

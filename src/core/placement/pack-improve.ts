@@ -159,7 +159,9 @@ function offersIn<R extends PackRequest>(cls: CostClass<R>, zone: string | null)
   if (zone !== null) return cls.byZone.get(zone) ?? [];
   let all = ANY_ZONE.get(cls);
   if (!all) {
-    all = [...cls.offers.values()].sort((a, b) => a.cost - b.cost || a.offerIdx - b.offerIdx);
+    all = cls.offers
+      .filter((o) => o !== undefined)
+      .sort((a, b) => a.cost - b.cost || a.offerIdx - b.offerIdx);
     ANY_ZONE.set(cls, all);
   }
   return all;
@@ -193,8 +195,7 @@ function rehome<R extends PackRequest>(
     const offer = offers[oc.offerIdx]!;
     if (offer.gpu.count < need) continue;
     let cost = oc.cost;
-    for (const g of classes)
-      cost = Math.max(cost, g.offers.get(oc.offerIdx)?.cost ?? Number.POSITIVE_INFINITY);
+    for (const g of classes) cost = Math.max(cost, g.offers[oc.offerIdx]?.cost ?? Number.POSITIVE_INFINITY);
     if (cost >= limit || (best && cost >= best.cost)) continue;
     let inv = emptyInventory(offer.gpu);
     const slots: SlotAssignment[] = new Array(units.length);

@@ -48,6 +48,9 @@ interface Shapes {
   /** Offers by canonical (model, memory). */
   readonly byShape: ByShape;
   readonly zoneOf: string[];
+  /** Each offer's zone as a number (its index in `zones`): a class buckets its offers by zone in an array. */
+  readonly zoneIdx: Int32Array;
+  readonly zones: string[];
   /** GPUs per node of each offer. */
   readonly counts: Int32Array;
   /** One target object per offer, handed to every class's cost() and refuse(). */
@@ -56,19 +59,29 @@ interface Shapes {
   readonly nodesByShape: ByShape;
 }
 
-function indexByShape(items: readonly { gpu: { model: string; memoryGiB: number } }[]): ByShape {
+type Shaped = { gpu: { model: string; memoryGiB: number } };
+
+/** A GPU's canonical (model, memory) and its key in a ByShape. */
+function shapeOf(item: Shaped) {
+  const gpu = canonical(item.gpu);
+  return { key: `${gpu.model}/${gpu.memoryGiB}`, gpu };
+}
+
+type Shape = ReturnType<typeof shapeOf>;
+
+/** Positions by shape, from each item's shape in order. */
+function indexByShape(shapes: readonly Shape[]): ByShape {
   const byShape: ByShape = new Map();
-  items.forEach((o, i) => {
-    const gpu = canonical(o.gpu);
-    const k = `${gpu.model}/${gpu.memoryGiB}`;
-    const e = byShape.get(k);
+  shapes.forEach(({ key, gpu }, i) => {
+    const e = byShape.get(key);
     if (e) e.idx.push(i);
-    else byShape.set(k, { gpu, idx: [i] });
+    else byShape.set(key, { gpu, idx: [i] });
   });
   return byShape;
 }
 
 type OfferShapes = Omit<Shapes, 'nodesByShape'>;
+type PackOffer = PackInput<PackRequest, PackNode>['offers'][number];
 
 /**
  * The offers' part of the index, kept per offer list: the daemon hands the same frozen list to every cycle while
@@ -76,16 +89,52 @@ type OfferShapes = Omit<Shapes, 'nodesByShape'>;
  */
 const OFFER_SHAPES = new WeakMap<readonly unknown[], OfferShapes>();
 
+/**
+ * What the index reads of one offer, kept per frozen offer: a new list (a poll, a changed interruption rate)
+ * mostly holds the same offers as the last one.
+ */
+interface OfferFacts {
+  readonly zone: string;
+  readonly shape: Shape;
+  readonly target: PackTarget<never>;
+}
+
+const OFFER_FACTS = new WeakMap<PackOffer, OfferFacts>();
+
+function factsOf(offer: PackOffer): OfferFacts {
+  let f = OFFER_FACTS.get(offer);
+  if (!f) {
+    f = { zone: zoneKey(offer), shape: shapeOf(offer), target: { kind: 'offer', offer } };
+    if (Object.isFrozen(offer)) OFFER_FACTS.set(offer, f);
+  }
+  return f;
+}
+
 function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferShapes {
   const known = Object.isFrozen(offers) ? OFFER_SHAPES.get(offers) : undefined;
   if (known) return known;
+  const facts = offers.map(factsOf);
   const counts = new Int32Array(offers.length);
   for (let i = 0; i < offers.length; i++) counts[i] = offers[i]!.gpu.count;
+  const zoneOf = facts.map((f) => f.zone);
+  const zones: string[] = [];
+  const numbered = new Map<string, number>();
+  const zoneIdx = new Int32Array(offers.length);
+  zoneOf.forEach((zone, i) => {
+    let z = numbered.get(zone);
+    if (z === undefined) {
+      z = zones.push(zone) - 1;
+      numbered.set(zone, z);
+    }
+    zoneIdx[i] = z;
+  });
   const shapes: OfferShapes = {
-    byShape: indexByShape(offers),
-    zoneOf: offers.map(zoneKey),
+    byShape: indexByShape(facts.map((f) => f.shape)),
+    zoneOf,
+    zoneIdx,
+    zones,
     counts,
-    targets: offers.map((offer) => ({ kind: 'offer', offer }) as const),
+    targets: facts.map((f) => f.target),
   };
   if (Object.isFrozen(offers)) OFFER_SHAPES.set(offers, shapes);
   return shapes;
@@ -94,7 +143,7 @@ function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferS
 export function buildIndex<R extends PackRequest, N extends PackNode>(input: PackInput<R, N>): Index<R> {
   const shapes: Shapes = {
     ...offerShapes(input.offers),
-    nodesByShape: indexByShape(input.nodes.map((n) => ({ gpu: n.inventory }))),
+    nodesByShape: indexByShape(input.nodes.map((n) => shapeOf({ gpu: n.inventory }))),
   };
   const nodes: NodeState<R>[] = input.nodes.map((n, idx) => ({
     idx,
@@ -146,8 +195,10 @@ function buildClass<R extends PackRequest, N extends PackNode>(
   nodes: NodeState<R>[],
 ): CostClass<R> {
   const reasons: Record<string, number> = {};
-  const offers = new Map<number, OfferCost>();
-  const byZone = new Map<string, OfferCost[]>();
+  const offers: (OfferCost | undefined)[] = new Array(input.offers.length);
+  // Offers by zone number; the zones in the order their first offer came, as the map below keeps them.
+  const inZone: (OfferCost[] | undefined)[] = new Array(shapes.zones.length);
+  const zoneOrder: number[] = [];
   const judge = (target: PackTarget<N>): number | null => {
     const refused = input.refuse?.(rep, target) ?? null;
     if (refused) {
@@ -190,12 +241,18 @@ function buildClass<R extends PackRequest, N extends PackNode>(
       const c = judge(shapes.targets[i]!);
       if (c === null) continue;
       const oc: OfferCost = { offerIdx: i, zone: shapes.zoneOf[i]!, cost: c, m };
-      offers.set(i, oc);
-      const list = byZone.get(oc.zone);
+      offers[i] = oc;
+      const z = shapes.zoneIdx[i]!;
+      const list = inZone[z];
       if (list) list.push(oc);
-      else byZone.set(oc.zone, [oc]);
+      else {
+        inZone[z] = [oc];
+        zoneOrder.push(z);
+      }
     }
   }
+  const byZone = new Map<string, OfferCost[]>();
+  for (const z of zoneOrder) byZone.set(shapes.zones[z]!, inZone[z]!);
   if (input.offers.length === 0) bump(reasons, Reason.NO_OFFERS);
 
   const zoneClasses = new Map<string, OfferCost[]>();

@@ -58,7 +58,8 @@ export interface Candidate<R extends PackRequest> {
 
 /** What requests of one caller group share: the answers of cost() and refuse(), asked once. */
 export interface CostClass<R extends PackRequest> {
-  readonly offers: Map<number, OfferCost>;
+  /** Feasible offers by their index in the input (undefined: refused, unpriced or too small). */
+  readonly offers: readonly (OfferCost | undefined)[];
   /** Feasible offers per zone, cheapest first. */
   readonly byZone: Map<string, OfferCost[]>;
   /** Per zone, the cheapest offer for each distinct units-per-node. */
