@@ -23,7 +23,7 @@ import { defaultConfigPath, loadConfig } from './config/load.js';
 import { CONFIG_FILE_ENV, type Config } from './config/schema.js';
 import { type CostContext, migrationCost, runtimeOn } from './core/cost.js';
 import { CLOUDS, type Job, NO_AVAILABILITY, type NodeRecord, type Offer } from './core/model.js';
-import { costModel, gpuShareFloor, nodeTimeFloor } from './core/placement/model-cost.js';
+import { aloneFloor, costModel, gpuShareFloor, nodeTimeFloor } from './core/placement/model-cost.js';
 import type { IdSource } from './ids.js';
 import {
   budgetsSnapshot,
@@ -263,6 +263,7 @@ export async function startDaemon(config: Readonly<Config>, opts: StartOptions =
     {
       idleNodeSeconds: config.scheduler.idleNodeSeconds,
       cost,
+      costFloor: aloneFloor(costContext),
       fairShareWindowHours: config.scheduler.fairShareWindowHours,
       teamWeights: config.scheduler.teamWeights,
       restartHours: config.costModel.restartMinutes / 60,

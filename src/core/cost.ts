@@ -163,15 +163,17 @@ export function transferHours(sizeGiB: number, gbps: number): number {
 
 /**
  * Hours the job computes on this GPU model: its estimate (given on the slowest GPU it accepts) scaled by
- * relative speed. Inference serves open-ended: a faster GPU serves more, it does not finish sooner, so
+ * relative speed, as workOn reckons it. Inference serves open-ended: a faster GPU serves more, it does not finish sooner, so
  * it is quoted per hour.
  */
 export function runtimeOn(
   spec: JobSpec,
   gpuModel: string,
   tables: CostTables,
+  /** The work left, in hours of the estimate, for a job that resumes (default: the spec's whole estimate). */
+  estimateHours = estimateOf(spec),
 ): { hours: number; speedRatio: number } {
-  return runtimeOf(spec, referenceSpeed(spec, tables), speedOnModel(tables, gpuModel), estimateOf(spec));
+  return runtimeOf(spec, referenceSpeed(spec, tables), speedOnModel(tables, gpuModel), estimateHours);
 }
 
 /** The job's estimate in hours (1 when it gives none). */

@@ -55,6 +55,12 @@ export interface SchedulePolicy {
   idleNodeSeconds: number;
   /** What a placement costs; the scheduler takes the cheapest. */
   cost: CostFn;
+  /**
+   * A floor under cost(job, offer, n, now).totalUsd / n for an offer the cost does not refuse (model-cost.ts
+   * aloneFloor): a job placed alone has its offers priced from the lowest floor up (PackInput.floor). Absent:
+   * every offer is priced.
+   */
+  costFloor?: (job: Job) => (offer: Offer) => number;
 }
 
 /** Where one unit of a job (a gang member, a replica) goes, and which slot of that node it holds. */
@@ -166,6 +172,13 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
     }
     return lastQuote;
   };
+  // The packer asks for floors only in a cycle of one request: one floor function, for that job.
+  const costFloor = policy.costFloor;
+  let floors: { jobId: string; of: (offer: Offer) => number } | null = null;
+  const floor = (r: PackRequest, o: Offer): number => {
+    if (floors?.jobId !== r.id) floors = { jobId: r.id, of: costFloor!(jobs.get(r.id)!) };
+    return floors.of(o);
+  };
   const queued = new Map<string, number>();
   for (const r of requests) queued.set(r.group!, (queued.get(r.group!) ?? 0) + r.units);
   const result =
@@ -181,6 +194,7 @@ export function schedule(snapshot: Snapshot, now: Date, policy: SchedulePolicy):
             firstRefusal(jobs.get(r.id)!.spec, capacityOf(t), now, HOST_FILTERS) ??
             quote(r, t).refusal ??
             null,
+          ...(costFloor ? { floor } : {}),
         });
   if (result) actions.push(...placements(result, safetyNets(result, jobs, snapshot.nodes, now, policy.cost)));
 

@@ -14,6 +14,7 @@ import { heldInventory } from '../core/placement/slices.js';
 import {
   type BudgetVerdict,
   type Plan,
+  type SchedulePolicy,
   type Snapshot,
   type SnapshotNode,
   schedule,
@@ -27,6 +28,8 @@ import type { Reports } from './reports.js';
 export interface SchedulerOptions {
   idleNodeSeconds: number;
   cost: CostFn;
+  /** A floor under `cost` for a job alone on an offer (SchedulePolicy.costFloor); absent: every offer is priced. */
+  costFloor?: (job: Job) => (offer: Offer) => number;
   fairShareWindowHours: number;
   teamWeights: Readonly<Record<string, number>>;
   restartHours: number;
@@ -110,13 +113,18 @@ export class Scheduler {
     return byPool;
   }
 
+  private policy(idleNodeSeconds: number): SchedulePolicy {
+    return {
+      idleNodeSeconds,
+      cost: this.opts.cost,
+      ...(this.opts.costFloor ? { costFloor: this.opts.costFloor } : {}),
+    };
+  }
+
   async tick(now: Date): Promise<Plan> {
     this.giveUpLateCheckpoints(now);
     const snapshot = this.snapshot(now);
-    const plan = schedule(snapshot, now, {
-      idleNodeSeconds: this.opts.idleNodeSeconds,
-      cost: this.opts.cost,
-    });
+    const plan = schedule(snapshot, now, this.policy(this.opts.idleNodeSeconds));
     await this.apply(plan, now);
     this.move(this.movesFor(snapshot, now), now);
     return plan;
@@ -135,7 +143,7 @@ export class Scheduler {
       .map((j) => ({ ...j, state: 'queued' as const, nodeIds: [], progress: this.progress.at(j, now) }));
     if (jobs.length === 0) return;
     const snapshot = { ...this.snapshot(now, jobs), dependencyStates: new Map() };
-    const plan = schedule(snapshot, now, { idleNodeSeconds: Number.POSITIVE_INFINITY, cost: this.opts.cost });
+    const plan = schedule(snapshot, now, this.policy(Number.POSITIVE_INFINITY));
     const notice = this.store.agents.notices(nodeId).at(-1)?.deadline;
     const until = new Date(Math.max(now.getTime() + 120_000, notice ? Date.parse(notice) : 0));
     for (const a of plan.actions) {
@@ -170,9 +178,11 @@ export class Scheduler {
           ? snapshot.offers
           : this.availability.annotate(this.store.offers.list(), now);
       const moving = new Set(moves.map((m) => m.jobId));
+      const { cost, costFloor } = this.policy(0);
       for (const m of consolidate({ running, nodes: snapshot.nodes, offers }, now, {
         ...c,
-        cost: this.opts.cost,
+        cost,
+        ...(costFloor ? { costFloor } : {}),
       }))
         if (!moving.has(m.jobId)) moves.push(m);
     }

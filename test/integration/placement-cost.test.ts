@@ -2,7 +2,7 @@
 // change where a job goes, compared with price alone.
 import { describe, expect, it } from 'vitest';
 import { loadCostTables } from '../../src/config/cost-tables.js';
-import { costModel } from '../../src/core/placement/model-cost.js';
+import { aloneFloor, costModel } from '../../src/core/placement/model-cost.js';
 import { priceTimesHours } from '../../src/core/placement/pricing.js';
 import { type Snapshot, schedule } from '../../src/core/schedule.js';
 import { at, job, offer, spec, T0 } from '../helpers/builders.js';
@@ -164,5 +164,61 @@ describe('the cost model over time', () => {
         parts: { runtimeHours: 4 },
         refusal: 'DEADLINE',
       });
+  });
+});
+
+describe('the floor under a job alone on an offer', () => {
+  const ctx = { tables: loadCostTables(), restartHours: 5 / 60, noticeMarginSeconds: 5 };
+  const model = costModel(ctx);
+  const floorOf = aloneFloor(ctx);
+  const market = [
+    awsA100,
+    gcpA100,
+    { ...awsA100, market: 'spot' as const, pricePerHour: 1.2 },
+    { ...gcpA100, market: 'spot' as const, pricePerHour: 1.1 },
+    offer({
+      cloud: 'azure',
+      region: 'eastus',
+      market: 'on-demand',
+      gpu: { model: 'H100', count: 8, memoryGiB: 80 },
+      pricePerHour: 30,
+    }),
+    offer({ market: 'spot', gpu: { model: 'T4', count: 1, memoryGiB: 16 }, pricePerHour: 0.2 }),
+  ];
+  const jobs = {
+    fresh: job({ spec: spec({ resources: { gpu: { models: ['A100', 'H100', 'T4'], count: 1 } } }) }),
+    'data elsewhere': job({
+      spec: spec({ data: [{ uri: 'gs://b/d', region: 'gcp:us-central1', sizeGiB: 500 }] }),
+    }),
+    'resumed from another region': job({
+      progress: 0.4,
+      checkpoint: {
+        path: 'step-4',
+        step: 4,
+        at: T0.toISOString(),
+        region: 'gcp:us-central1',
+        bytes: 2 ** 34,
+      },
+      spec: spec({ runtime: { estimateHours: 6 }, checkpoint: { dir: '/ckpt', everyMinutes: 30, graceSeconds: 60 } }),
+    }),
+    'no estimate, resumed': job({ progress: 0.5, spec: spec({ runtime: undefined }) }),
+    inference: job({ spec: spec({ kind: 'inference', resources: { gpu: { count: 1 } } }) }),
+    'a deadline': job({
+      spec: spec({ runtime: { estimateHours: 3 }, deadline: at(20 * 3600).toISOString() }),
+    }),
+  };
+
+  it.each(Object.entries(jobs))('is never above the price of any offer not refused: %s', (_what, j) => {
+    const of = floorOf(j);
+    for (const o of market) {
+      const q = model(j, o, 1, T0);
+      if (!q.refusal) expect(of(o)).toBeLessThanOrEqual(q.totalUsd);
+    }
+  });
+
+  it.each(Object.entries(jobs))('leaves the plan for a job alone as it was: %s', (_what, j) => {
+    const s = snap(j, market);
+    const plain = schedule(s, T0, { idleNodeSeconds: 60, cost: model });
+    expect(schedule(s, T0, { idleNodeSeconds: 60, cost: model, costFloor: floorOf })).toEqual(plain);
   });
 });

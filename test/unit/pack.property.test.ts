@@ -9,6 +9,7 @@ import {
   type PackNode,
   type PackRequest,
   type PackResult,
+  type PackTarget,
   pack,
   type UnitWhere,
 } from '../../src/core/placement/pack.js';
@@ -268,6 +269,50 @@ describe('the packer, on random small cycles', () => {
         if (violation) throw new Error(violation);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('a lone request of one unit, priced from a floor up', () => {
+  // Costs above the price by a random share, refusals at random: the floor (the price) is under every cost.
+  const loneArb = fc.record({
+    offers: fc.array(
+      fc.tuple(offerArb, fc.integer({ min: 0, max: 30 }), fc.boolean()).map(([o, extra, refused]) => ({
+        o,
+        extra,
+        refused,
+      })),
+      { maxLength: 12 },
+    ),
+    nodes: fc.array(nodeArb, { maxLength: 3 }),
+    request: requestArb.map((r) => ({ ...r, units: 1 })),
+  });
+
+  it('places it as pricing every offer does, and never prices more offers', () => {
+    fc.assert(
+      fc.property(loneArb, (raw) => {
+        const c = build({ offers: raw.offers.map((x) => x.o), nodes: raw.nodes, requests: [raw.request] });
+        const extra = new Map(raw.offers.map((x) => [x.o, x]));
+        let priced = 0;
+        const input = {
+          ...c,
+          cost: (_r: PackRequest, t: PackTarget) => {
+            if (t.kind === 'node') return 0.5 + Number(t.node.id.slice(1));
+            priced++;
+            return t.offer.pricePerHour * (1 + extra.get(t.offer)!.extra / 10);
+          },
+          refuse: (_r: PackRequest, t: PackTarget) =>
+            t.kind === 'offer' && extra.get(t.offer)!.refused ? 'PRICE_CAP' : null,
+        };
+        const all = pack(input);
+        const everyOffer = priced;
+        priced = 0;
+        const floored = pack({ ...input, floor: (_r, o) => o.pricePerHour });
+        if (JSON.stringify(floored) !== JSON.stringify(all))
+          throw new Error(`${JSON.stringify(floored)} ≠ ${JSON.stringify(all)}`);
+        if (priced > everyOffer) throw new Error(`priced ${priced} offers, ${everyOffer} without a floor`);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -313,3 +313,45 @@ describe('what the packer keeps of frozen offers between cycles', () => {
     }
   });
 });
+
+describe('a lone request of one unit with a floor under the cost', () => {
+  const priced: Offer[] = [];
+  const markup = new Map<Offer, number>();
+  const cost = (_r: PackRequest, t: PackTarget) => {
+    if (t.kind !== 'offer') return 0;
+    priced.push(t.offer);
+    return t.offer.pricePerHour + (markup.get(t.offer) ?? 0);
+  };
+  const floor = (_r: PackRequest, o: Offer) => o.pricePerHour;
+  const solve = (requests: PackRequest[], offers: Offer[], withFloor: boolean) => {
+    priced.length = 0;
+    return pack({ requests, offers, nodes: [], cost, ...(withFloor ? { floor } : {}) });
+  };
+
+  it('prices offers from the lowest floor up and stops once the floor passes the cheapest cost', () => {
+    const offers = [40, 10, 30, 12, 20].map((p) => gpuOffer('A100', 1, 40, p));
+    markup.set(offers[1]!, 5); // 15: the 12 one wins
+    const r = solve([req('a', { count: 1 })], offers, true);
+    expect(r.launches.map((l) => l.offer.pricePerHour)).toEqual([12]);
+    expect(priced.map((o) => o.pricePerHour)).toEqual([10, 12]);
+  });
+
+  it('still prices an offer whose floor equals the cheapest cost: it may win the tie', () => {
+    const tie = gpuOffer('A100', 1, 40, 11); // listed first, so it wins a tie
+    const marked = gpuOffer('A100', 1, 40, 10);
+    markup.set(marked, 1); // costs 11 too
+    const offers = [tie, marked];
+    const r = solve([req('a', { count: 1 })], offers, true);
+    expect(r.launches[0]?.offer).toBe(solve([req('a', { count: 1 })], offers, false).launches[0]?.offer);
+    expect(r.launches[0]?.offer).toBe(tie);
+  });
+
+  it.each([
+    ['two requests', [req('a', { count: 1 }), req('b', { count: 1 }, { team: 'x' })]],
+    ['a gang of two', [req('g', { count: 1 }, { units: 2 })]],
+  ])('prices every offer for %s (others may join a dearer node)', (_what, requests) => {
+    const offers = [40, 10, 30].map((p) => gpuOffer('A100', 8, 40, p));
+    solve(requests, offers, true);
+    expect(priced).toHaveLength(offers.length * new Set(requests.map((r) => r.id)).size);
+  });
+});

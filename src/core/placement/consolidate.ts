@@ -51,6 +51,8 @@ export interface ConsolidationPolicy {
    * every candidate is packed.
    */
   floor?: (job: Job) => (cap: Priced) => number;
+  /** The cost function's floor for a job alone on an offer, for the packing of a candidate's jobs (SchedulePolicy). */
+  costFloor?: (job: Job) => (offer: Offer) => number;
 }
 
 /** Whether a running job may be moved at all: batch work that checkpoints, on one node, running long enough. */
@@ -153,7 +155,11 @@ function priceElsewhere(
     nodes: input.nodes.filter((n) => n.id !== node.id),
     offers: input.offers,
   };
-  const plan = schedule(snapshot, now, { idleNodeSeconds: Number.POSITIVE_INFINITY, cost: policy.cost });
+  const plan = schedule(snapshot, now, {
+    idleNodeSeconds: Number.POSITIVE_INFINITY,
+    cost: policy.cost,
+    ...(policy.costFloor ? { costFloor: policy.costFloor } : {}),
+  });
   if (plan.unplaced.length > 0) return null;
   const byJob = new Map(jobs.map((j) => [j.id, j]));
   let run = 0;

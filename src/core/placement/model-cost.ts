@@ -15,9 +15,8 @@ export function costModel(ctx: CostContext): CostFn {
   const restartHours = ctx.restartHours ?? 5 / 60;
   return (job, cap, count, now) => {
     // A moved job is placed for the work its last checkpoint left; its data still has to be where it runs.
-    const left = 1 - Math.min(Math.max(job.progress, 0), 1);
-    const est = job.spec.runtime?.estimateHours;
-    const work = workOn(job.spec, cap, ctx, left < 1 && est !== undefined ? est * left : undefined);
+    const left = leftOf(job);
+    const work = workOn(job.spec, cap, ctx, estimateLeft(job, left));
     // A job resuming from a checkpoint written in another region has it copied here first: its egress, and the
     // nodes' time while it copies (the restart itself is paid wherever the job goes).
     const from = left < 1 ? job.checkpoint?.region : undefined;
@@ -68,6 +67,39 @@ export function costModel(ctx: CostContext): CostFn {
     if (move) parts.checkpointMoveUsd = resumeUsd;
     if (safetyNet !== undefined) parts.safetyNet = safetyNet ? 1 : 0;
     return { totalUsd: b.totalUsd + resumeUsd, parts };
+  };
+}
+
+/** The share of a job's work still to do (1 for a job not started). */
+function leftOf(job: Job): number {
+  return 1 - Math.min(Math.max(job.progress, 0), 1);
+}
+
+/** The hours of its estimate a job has left, when it resumed; undefined: the whole estimate (workOn's default). */
+function estimateLeft(job: Job, left: number): number | undefined {
+  const est = job.spec.runtime?.estimateHours;
+  return left < 1 && est !== undefined ? est * left : undefined;
+}
+
+/**
+ * A floor under the cost model's price of a single-node job on one new node of an offer: the node's time for the
+ * work it has left, reckoned as the price reckons it (the same runtime, times the price), before the data's copy,
+ * interruptions and a checkpoint's move, which only add to it. The packer prices a lone job's offers from the
+ * lowest floor up and stops once the floor passes the cheapest price found.
+ */
+export function aloneFloor(ctx: CostContext): (job: Job) => (offer: Offer) => number {
+  return (job) => {
+    const hoursLeft = estimateLeft(job, leftOf(job));
+    // Per GPU model the job may meet (a few in a market of hundreds of offers).
+    const hoursOn = new Map<string, number>();
+    return (offer) => {
+      let hours = hoursOn.get(offer.gpu.model);
+      if (hours === undefined) {
+        hours = runtimeOn(job.spec, offer.gpu.model, ctx.tables, hoursLeft).hours;
+        hoursOn.set(offer.gpu.model, hours);
+      }
+      return offer.pricePerHour * hours;
+    };
   };
 }
 

@@ -3,6 +3,7 @@
 // offer per zone and per "units per node", and each group's candidate nodes. Offers are reached through an
 // index by GPU (model, memory), so a group that asks for H100s never looks at a T4 offer.
 import { gpuInfo, gpuMatches } from '../gpus.js';
+import type { Offer } from '../model.js';
 import {
   type Candidate,
   type CostClass,
@@ -165,6 +166,10 @@ export function buildIndex<R extends PackRequest, N extends PackNode>(input: Pac
   const totals = new Map<string, number>();
   for (const r of input.requests)
     totals.set(classKey(r), (totals.get(classKey(r)) ?? 0) + Math.max(1, r.units));
+  // One request of one unit takes the cheapest place there is (nothing else competes for it, nothing joins it,
+  // and the improvement pass only moves a node to a cheaper offer): offers dearer than that are not priced.
+  const only = input.requests.length === 1 ? input.requests[0] : undefined;
+  const alone = only && Math.max(1, only.units) === 1 ? input.floor : undefined;
   const classes = new Map<string, CostClass<R>>();
   const groups = new Map<string, Group<R>>();
   const reqs: ReqState<R>[] = [];
@@ -172,7 +177,7 @@ export function buildIndex<R extends PackRequest, N extends PackNode>(input: Pac
     const ck = classKey(r);
     let cls = classes.get(ck);
     if (!cls) {
-      cls = buildClass(r, Math.min(128, totals.get(ck) ?? 1), shapes, input, nodes);
+      cls = buildClass(r, Math.min(128, totals.get(ck) ?? 1), shapes, input, nodes, alone);
       classes.set(ck, cls);
     }
     const gk = `${ck}\u0000${r.team}`;
@@ -193,6 +198,8 @@ function buildClass<R extends PackRequest, N extends PackNode>(
   shapes: Shapes,
   input: PackInput<R, N>,
   nodes: NodeState<R>[],
+  /** Present when the class is one request of one unit, alone in the cycle: see PackInput.floor. */
+  floor?: (request: R, offer: Offer) => number,
 ): CostClass<R> {
   const reasons: Record<string, number> = {};
   const offers: (OfferCost | undefined)[] = new Array(input.offers.length);
@@ -220,6 +227,9 @@ function buildClass<R extends PackRequest, N extends PackNode>(
         ? Reason.GPU_MEMORY
         : Reason.GPU_MODEL;
 
+  // The offers of a GPU the class accepts that hold a unit, with the units they hold, in the index's order.
+  const fit: number[] = [];
+  const units: number[] = [];
   for (const { gpu, idx } of shapes.byShape.values()) {
     const refused = gpuRefusal(gpu);
     if (refused) {
@@ -234,23 +244,35 @@ function buildClass<R extends PackRequest, N extends PackNode>(
         m = unitsPerNode(rep, { ...gpu, count }, cap);
         perCount[count] = m;
       }
-      if (m < 1) {
-        bump(reasons, fitReason);
-        continue;
-      }
-      const c = judge(shapes.targets[i]!);
-      if (c === null) continue;
-      const oc: OfferCost = { offerIdx: i, zone: shapes.zoneOf[i]!, cost: c, m };
-      offers[i] = oc;
-      const z = shapes.zoneIdx[i]!;
-      const list = inZone[z];
-      if (list) list.push(oc);
+      if (m < 1) bump(reasons, fitReason);
       else {
-        inZone[z] = [oc];
-        zoneOrder.push(z);
+        fit.push(i);
+        units.push(m);
       }
     }
   }
+  const costs: (number | null)[] = new Array(input.offers.length);
+  if (floor)
+    judgeFromFloor(
+      fit,
+      costs,
+      (i) => floor(rep, input.offers[i]!),
+      (i) => judge(shapes.targets[i]!),
+    );
+  else for (const i of fit) costs[i] = judge(shapes.targets[i]!);
+  fit.forEach((i, k) => {
+    const c = costs[i];
+    if (c === undefined || c === null) return;
+    const oc: OfferCost = { offerIdx: i, zone: shapes.zoneOf[i]!, cost: c, m: units[k]! };
+    offers[i] = oc;
+    const z = shapes.zoneIdx[i]!;
+    const list = inZone[z];
+    if (list) list.push(oc);
+    else {
+      inZone[z] = [oc];
+      zoneOrder.push(z);
+    }
+  });
   const byZone = new Map<string, OfferCost[]>();
   for (const z of zoneOrder) byZone.set(shapes.zones[z]!, inZone[z]!);
   if (input.offers.length === 0) bump(reasons, Reason.NO_OFFERS);
@@ -309,6 +331,30 @@ function buildClass<R extends PackRequest, N extends PackNode>(
     reasons,
     groups: [],
   };
+}
+
+/**
+ * Prices offers from the lowest floor up (ties in index order), stopping once a floor passes the cheapest cost
+ * found: an offer not priced (its cost left undefined) costs more than that one. Refused ones are null.
+ */
+function judgeFromFloor(
+  fit: readonly number[],
+  costs: (number | null)[],
+  floorOf: (i: number) => number,
+  judge: (i: number) => number | null,
+): void {
+  const floors = new Float64Array(fit.length);
+  fit.forEach((i, k) => {
+    floors[k] = floorOf(i);
+  });
+  const order = fit.map((_, k) => k).sort((a, b) => floors[a]! - floors[b]! || fit[a]! - fit[b]!);
+  let cheapest = Number.POSITIVE_INFINITY;
+  for (const k of order) {
+    if (floors[k]! > cheapest) break;
+    const c = judge(fit[k]!);
+    costs[fit[k]!] = c;
+    if (c !== null && c < cheapest) cheapest = c;
+  }
 }
 
 function buildGroup<R extends PackRequest>(rep: R, cls: CostClass<R>): Group<R> {

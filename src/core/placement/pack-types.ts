@@ -54,6 +54,12 @@ export interface PackInput<R extends PackRequest = PackRequest, N extends PackNo
    * packer calls cost() for a target right after refuse() allowed it, so a caller may keep what they share.
    */
   readonly refuse?: (request: R, target: PackTarget<N>) => string | null;
+  /**
+   * A floor under cost(request, offer) for every offer refuse() allows, when the request has a new node of it to
+   * itself. A cycle of one request of one unit, which only the cheapest offer can win, prices offers from the
+   * lowest floor up and stops once the floor passes the cheapest cost found. Absent: every offer is priced.
+   */
+  readonly floor?: (request: R, offer: Offer) => number;
   /** Merges of new nodes the improvement pass may try (bounds its time). Default 5000. */
   readonly mergeBudget?: number;
 }
