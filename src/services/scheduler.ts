@@ -1,7 +1,7 @@
 // The scheduler service: read a snapshot, ask the core for a plan, apply it. It decides nothing itself.
 import type { Logger } from 'pino';
 import { JOB_STATES_ON_NODES } from '../core/lifecycle.js';
-import { type Job, type JobState, type Offer, poolKey } from '../core/model.js';
+import { type Job, type JobState, type NodeRecord, type Offer, poolKey } from '../core/model.js';
 import {
   type ConsolidationPolicy,
   consolidate,
@@ -10,7 +10,7 @@ import {
   type RunningJob,
 } from '../core/placement/consolidate.js';
 import type { CostFn } from '../core/placement/cost-fn.js';
-import { heldInventory } from '../core/placement/slices.js';
+import { heldInventory, type NodeGpus } from '../core/placement/slices.js';
 import {
   type BudgetVerdict,
   type Plan,
@@ -19,6 +19,8 @@ import {
   type SnapshotNode,
   schedule,
 } from '../core/schedule.js';
+import { deepFreeze } from '../core/validate.js';
+import type { SlotRecord } from '../store/slots.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
 import type { ProgressMeter } from './progress.js';
@@ -49,6 +51,7 @@ const CHECKPOINT_SLACK_SECONDS = 30;
 export class Scheduler {
   private lastConsolidation = Number.NEGATIVE_INFINITY;
   private readonly poolAvailability = new WeakMap<readonly Offer[], Map<string, Offer['availability']>>();
+  private readonly held = new WeakMap<object, { gpu: object; jobs: string; inv: NodeGpus }>();
 
   constructor(
     private readonly store: Store,
@@ -81,7 +84,7 @@ export class Scheduler {
       return {
         ...n,
         jobIds,
-        inventory: heldInventory(n.gpu, jobIds, slots.get(n.id) ?? []),
+        inventory: this.inventoryOf(n, jobIds, slots.get(n.id)),
         ...(availability ? { availability } : {}),
       };
     });
@@ -111,6 +114,22 @@ export class Scheduler {
       if (Object.isFrozen(offers)) this.poolAvailability.set(offers, byPool);
     }
     return byPool;
+  }
+
+  /**
+   * A node's GPUs as its jobs hold them (heldInventory), kept per frozen slot list (per GPU for a node without
+   * slots) while the same jobs hold it: most nodes are as they were at the last tick.
+   */
+  private inventoryOf(n: NodeRecord, jobIds: readonly string[], slots: readonly SlotRecord[] | undefined) {
+    const key: object = slots ?? n.gpu;
+    const jobs = jobIds.join('\u0000');
+    const known = this.held.get(key);
+    if (known && known.jobs === jobs && known.gpu === n.gpu) return known.inv;
+    const inv = heldInventory(n.gpu, jobIds, slots ?? []);
+    if (!Object.isFrozen(key)) return inv;
+    const frozen = deepFreeze(inv);
+    this.held.set(key, { gpu: n.gpu, jobs, inv: frozen });
+    return frozen;
   }
 
   private policy(idleNodeSeconds: number): SchedulePolicy {
