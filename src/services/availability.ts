@@ -31,8 +31,14 @@ export class Availability {
   private readonly closedIds = new Map<string, number>();
   /** The latest termination counted (ms), null before the first read. */
   private since: number | null = null;
-  /** Each frozen offer as last annotated, with its pool key and prior rate (both fixed for the offer). */
-  private readonly annotated = new WeakMap<Offer, { offer: Offer; key: string; prior: number }>();
+  /**
+   * Each frozen offer as last annotated, with its pool key and prior rate (both fixed for the offer), and whether
+   * its rate read an observation of the pool.
+   */
+  private readonly annotated = new WeakMap<
+    Offer,
+    { offer: Offer; key: string; prior: number; observed: boolean }
+  >();
   /** The last list annotated from a frozen one. */
   private lastList: readonly Offer[] | null = null;
 
@@ -100,14 +106,22 @@ export class Availability {
     const out = offers.map((o) => {
       if (o.market !== 'spot') return o;
       const last = this.annotated.get(o);
+      const own = o.availability.interruptionsPerHour;
+      // A rate that read no observation, with none of its pool seen now, is what it was: no need to work it out.
+      if (last && !last.observed && (own !== null || !seen.has(last.key))) return last.offer;
       const key = last?.key ?? poolKey(o);
       const prior = last?.prior ?? this.priorRate(o);
-      const rate = o.availability.interruptionsPerHour ?? posteriorRate(prior, seen.get(key));
-      if (last?.offer.availability.interruptionsPerHour === rate) return last.offer;
+      const observation = own === null ? seen.get(key) : undefined;
+      const rate = own ?? posteriorRate(prior, observation);
+      const observed = observation !== undefined;
+      if (last?.offer.availability.interruptionsPerHour === rate) {
+        last.observed = observed;
+        return last.offer;
+      }
       const out = { ...o, availability: { ...o.availability, interruptionsPerHour: rate } };
       if (!Object.isFrozen(o)) return out;
       const frozen = deepFreeze(out) as Offer;
-      this.annotated.set(o, { offer: frozen, key, prior });
+      this.annotated.set(o, { offer: frozen, key, prior, observed });
       return frozen;
     });
     // The same list as last time, when every offer is: readers may key what they derive on the list (the packer).
