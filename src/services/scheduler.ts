@@ -23,6 +23,7 @@ import { deepFreeze } from '../core/validate.js';
 import type { SlotRecord } from '../store/slots.js';
 import type { Store } from '../store/store.js';
 import type { Availability } from './availability.js';
+import { PoolAvailability } from './pool-availability.js';
 import type { ProgressMeter } from './progress.js';
 import type { Provisioner } from './provisioner.js';
 import type { Reports } from './reports.js';
@@ -50,7 +51,7 @@ const CHECKPOINT_SLACK_SECONDS = 30;
 
 export class Scheduler {
   private lastConsolidation = Number.NEGATIVE_INFINITY;
-  private readonly poolAvailability = new WeakMap<readonly Offer[], Map<string, Offer['availability']>>();
+  private readonly pools = new PoolAvailability();
   private readonly held = new WeakMap<object, { gpu: object; jobs: string; inv: NodeGpus }>();
 
   constructor(
@@ -73,7 +74,7 @@ export class Scheduler {
     // With nothing to place, the plan only releases idle nodes: the market (thousands of offers) is not
     // read on every tick of an idle daemon.
     const offers = pending.length > 0 ? this.availability.annotate(this.store.offers.list(), now) : [];
-    const byPool = this.availabilityByPool(offers);
+    const byPool = this.pools.of(offers);
     const slots = this.store.slots.byNode();
     const jobsOn = new Map<string, string[]>();
     for (const j of active)
@@ -100,20 +101,6 @@ export class Scheduler {
         : {}),
       ...(this.opts.budget && pending.length > 0 ? { budget: this.opts.budget(pending, now) } : {}),
     };
-  }
-
-  /**
-   * A node is judged by its pool's current interruption rate, as a new node from that pool would be; a block on
-   * the pool stops new launches there, not the use of a node already running. Kept per offer list (the same
-   * frozen list while the market stays as it is).
-   */
-  private availabilityByPool(offers: readonly Offer[]): ReadonlyMap<string, Offer['availability']> {
-    let byPool = this.poolAvailability.get(offers);
-    if (!byPool) {
-      byPool = new Map(offers.map((o) => [poolKey(o), { ...o.availability, blockedUntil: null }]));
-      if (Object.isFrozen(offers)) this.poolAvailability.set(offers, byPool);
-    }
-    return byPool;
   }
 
   /**

@@ -199,7 +199,10 @@ describe('the floor under a job alone on an offer', () => {
         region: 'gcp:us-central1',
         bytes: 2 ** 34,
       },
-      spec: spec({ runtime: { estimateHours: 6 }, checkpoint: { dir: '/ckpt', everyMinutes: 30, graceSeconds: 60 } }),
+      spec: spec({
+        runtime: { estimateHours: 6 },
+        checkpoint: { dir: '/ckpt', everyMinutes: 30, graceSeconds: 60 },
+      }),
     }),
     'no estimate, resumed': job({ progress: 0.5, spec: spec({ runtime: undefined }) }),
     inference: job({ spec: spec({ kind: 'inference', resources: { gpu: { count: 1 } } }) }),

@@ -312,6 +312,35 @@ describe('what the packer keeps of frozen offers between cycles', () => {
       );
     }
   });
+
+  it('packs new offers at the last list’s places, or others, at their own prices and on the GPUs asked for', () => {
+    // Prices shuffled among the offers, so that other offers win than at the last list's prices.
+    const repriced = (list: readonly Offer[], by: number) =>
+      Object.freeze(list.map((o, i) => Object.freeze({ ...o, pricePerHour: ((i * 7 + by * 13) % 41) + 1 })));
+    const lists = [
+      repriced(frozen, 1),
+      repriced(frozen, 2),
+      repriced(frozen.slice(1), 3),
+      repriced(frozen, 4),
+      repriced([...frozen].reverse(), 5),
+    ];
+    for (const list of lists) {
+      const kept = run(requests, list as Offer[]);
+      expect(kept.launches.map((l) => l.offer)).toEqual(
+        run(
+          requests,
+          list.map((o) => ({ ...o })),
+        ).launches.map((l) => l.offer),
+      );
+      for (const l of kept.launches) expect(list).toContain(l.offer);
+      // Each request on a GPU it asked for, priced at this list's prices (new nodes cost what their offers do).
+      const gpuOf = (id: string) =>
+        kept.launches.filter((l) => l.requestIds.includes(id)).map((l) => l.offer.gpu.model);
+      expect(new Set(gpuOf('a'))).toEqual(new Set(['A100']));
+      expect(new Set(gpuOf('r'))).toEqual(new Set(['L4']));
+      expect(kept.totalCost).toBeCloseTo(kept.launches.reduce((sum, l) => sum + l.offer.pricePerHour, 0));
+    }
+  });
 });
 
 describe('a lone request of one unit with a floor under the cost', () => {

@@ -97,6 +97,7 @@ const OFFER_SHAPES = new WeakMap<readonly unknown[], OfferShapes>();
 interface OfferFacts {
   readonly zone: string;
   readonly shape: Shape;
+  readonly count: number;
   readonly target: PackTarget<never>;
 }
 
@@ -105,22 +106,52 @@ const OFFER_FACTS = new WeakMap<PackOffer, OfferFacts>();
 function factsOf(offer: PackOffer): OfferFacts {
   let f = OFFER_FACTS.get(offer);
   if (!f) {
-    f = { zone: zoneKey(offer), shape: shapeOf(offer), target: { kind: 'offer', offer } };
+    f = {
+      zone: zoneKey(offer),
+      shape: shapeOf(offer),
+      count: offer.gpu.count,
+      target: { kind: 'offer', offer },
+    };
     if (Object.isFrozen(offer)) OFFER_FACTS.set(offer, f);
   }
   return f;
 }
 
+/**
+ * The last list's index, with what it read of each offer. A new list whose offers sit in the same zones with the
+ * same GPUs at the same places (the usual case: the same pools, some with a new interruption rate) takes its
+ * positions as they are, and only its targets anew.
+ */
+let lastShapes: { facts: readonly OfferFacts[]; shapes: OfferShapes } | null = null;
+
+const samePlace = (a: OfferFacts, b: OfferFacts) =>
+  a === b || (a.zone === b.zone && a.shape.key === b.shape.key && a.count === b.count);
+
 function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferShapes {
   const known = Object.isFrozen(offers) ? OFFER_SHAPES.get(offers) : undefined;
   if (known) return known;
   const facts = offers.map(factsOf);
-  const counts = new Int32Array(offers.length);
-  for (let i = 0; i < offers.length; i++) counts[i] = offers[i]!.gpu.count;
+  const last = lastShapes;
+  const shapes: OfferShapes =
+    last && last.facts.length === facts.length && facts.every((f, i) => samePlace(f, last.facts[i]!))
+      ? { ...last.shapes, targets: facts.map((f) => f.target) }
+      : positions(facts);
+  if (Object.isFrozen(offers)) {
+    OFFER_SHAPES.set(offers, shapes);
+    lastShapes = { facts, shapes };
+  }
+  return shapes;
+}
+
+function positions(facts: readonly OfferFacts[]): OfferShapes {
+  const counts = new Int32Array(facts.length);
+  facts.forEach((f, i) => {
+    counts[i] = f.count;
+  });
   const zoneOf = facts.map((f) => f.zone);
   const zones: string[] = [];
   const numbered = new Map<string, number>();
-  const zoneIdx = new Int32Array(offers.length);
+  const zoneIdx = new Int32Array(facts.length);
   zoneOf.forEach((zone, i) => {
     let z = numbered.get(zone);
     if (z === undefined) {
@@ -129,7 +160,7 @@ function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferS
     }
     zoneIdx[i] = z;
   });
-  const shapes: OfferShapes = {
+  return {
     byShape: indexByShape(facts.map((f) => f.shape)),
     zoneOf,
     zoneIdx,
@@ -137,8 +168,6 @@ function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferS
     counts,
     targets: facts.map((f) => f.target),
   };
-  if (Object.isFrozen(offers)) OFFER_SHAPES.set(offers, shapes);
-  return shapes;
 }
 
 export function buildIndex<R extends PackRequest, N extends PackNode>(input: PackInput<R, N>): Index<R> {
