@@ -45,10 +45,11 @@ export class MarketPoller {
     const at = now.toISOString();
     try {
       const offers = await source.poll(now);
-      const before = this.store.offers
-        .sources()
-        .find((s) => s.cloud === source.cloud && s.kind === source.kind);
-      if (offers.length === 0 && before && before.offers > 0) {
+      const before =
+        offers.length === 0
+          ? this.store.offers.sources().find((s) => s.cloud === source.cloud && s.kind === source.kind)
+          : undefined;
+      if (before && before.offers > 0) {
         throw new Error(`answered no offers where it had ${before.offers}; keeping the last good data`);
       }
       const { changed } = this.store.offers.replace(source.cloud, source.kind, offers, at);
