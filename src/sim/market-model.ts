@@ -294,6 +294,7 @@ export function buildMarket(input: MarketInput): MarketTimeline {
 export class MarketTimeline {
   private readonly byKey: Map<string, PoolTimeline>;
   private readonly offerOfPoint = new WeakMap<PricePoint, Offer>();
+  private readonly byCloud = new Map<CloudName, readonly PoolTimeline[]>();
   /** Every instant at which some pool's availability or price changes, in order. */
   readonly changes: number[];
 
@@ -324,19 +325,19 @@ export class MarketTimeline {
     return this.byKey.has(key);
   }
 
+  /** One cloud's pools, in the market's order (each source polls its own). */
+  private poolsOf(cloud: CloudName): readonly PoolTimeline[] {
+    let pools = this.byCloud.get(cloud);
+    if (!pools) {
+      pools = this.pools.filter((p) => p.offer.cloud === cloud);
+      this.byCloud.set(cloud, pools);
+    }
+    return pools;
+  }
+
   /** The outage the pool is in at t, if any. */
   outageAt(key: string, t: number): Span | null {
-    const o = this.pool(key).outages;
-    let lo = 0;
-    let hi = o.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = o[mid]!;
-      if (t < s.from) hi = mid - 1;
-      else if (t >= s.to) lo = mid + 1;
-      else return s;
-    }
-    return null;
+    return outageIn(this.pool(key).outages, t);
   }
 
   available(key: string, t: number): boolean {
@@ -372,9 +373,8 @@ export class MarketTimeline {
    */
   offersAt(t: number, cloud?: CloudName): Offer[] {
     const out: Offer[] = [];
-    for (const p of this.pools) {
-      if (cloud && p.offer.cloud !== cloud) continue;
-      if (!this.available(p.key, t)) continue;
+    for (const p of cloud ? this.poolsOf(cloud) : this.pools) {
+      if (outageIn(p.outages, t) !== null) continue;
       const price = lastAtOrBefore(p.prices, t);
       if (!price) {
         // Before the pool's first price: the first one, observed now.
@@ -432,4 +432,18 @@ export class MarketTimeline {
     }
     return usd;
   }
+}
+
+/** The span of sorted, disjoint outages that t falls in, if any. */
+function outageIn(o: readonly Span[], t: number): Span | null {
+  let lo = 0;
+  let hi = o.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = o[mid]!;
+    if (t < s.from) hi = mid - 1;
+    else if (t >= s.to) lo = mid + 1;
+    else return s;
+  }
+  return null;
 }
