@@ -31,6 +31,8 @@ export class Availability {
   private readonly closedIds = new Map<string, number>();
   /** The latest termination counted (ms), null before the first read. */
   private since: number | null = null;
+  /** The store's termination count when terminated nodes were last read (NodeRepo.terminations). */
+  private terminationsRead = -1;
   /**
    * Each frozen offer as last annotated, with its pool key and prior rate (both fixed for the offer), and whether
    * its rate read an observation of the pool.
@@ -61,9 +63,14 @@ export class Availability {
    * still up and those terminated since LATE_STAMP_MS before the last termination it saw.
    */
   observed(now: Date): Map<string, PoolObservation> {
+    // Terminated nodes are read again only when a write may have added one since the last read: those read
+    // before are all counted already.
+    const terminations = this.store.nodes.terminations;
     const fresh = this.store.nodes.spotHistory(
       this.since === null ? null : new Date(this.since - LATE_STAMP_MS).toISOString(),
+      terminations !== this.terminationsRead,
     );
+    this.terminationsRead = terminations;
     const seen = new Map<string, PoolObservation>();
     const add = (into: Map<string, PoolObservation>, n: SpotNodeHistory, end: Date) => {
       const key = poolKey(n);

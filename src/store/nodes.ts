@@ -70,6 +70,8 @@ export class NodeRepo {
   /** Nodes not terminated, by id, in creation order; null until read, and after a rollback. */
   private live: Map<string, NodeRecord> | null = null;
   private lastCreatedAt = '';
+  /** Counts the writes that may add a terminated node to what `spotHistory` reads (see `terminations`). */
+  private terminationWrites = 0;
 
   constructor(
     private readonly db: Db,
@@ -78,7 +80,16 @@ export class NodeRepo {
   ) {
     outbox.onRollback(() => {
       this.live = null;
+      this.terminationWrites++;
     });
+  }
+
+  /**
+   * Changes whenever a write may have terminated a node or changed a terminated one (and at every rollback): while
+   * it stays the same, the terminated nodes are as they were.
+   */
+  get terminations(): number {
+    return this.terminationWrites;
   }
 
   private liveNodes(): Map<string, NodeRecord> {
@@ -114,6 +125,7 @@ export class NodeRepo {
            @providerId, @createdAt, @readyAt, @lastBusyAt, @terminatedAt, @interruptedAt, @costUsd)`,
       )
       .run({ ...n, gpu: JSON.stringify(n.gpu) });
+    if (n.state === 'terminated') this.terminationWrites++;
     this.refresh(n.id);
     this.outbox.push({ kind: 'node', from: null, to: n.state, node: this.get(n.id)! });
     this.outbox.settle();
@@ -172,6 +184,7 @@ export class NodeRepo {
     if (sets.length === 0) return;
     this.db.prepare(`UPDATE nodes SET ${sets.join(', ')} WHERE id = @id`).run(params);
     const cached = this.live?.get(id);
+    if (state === 'terminated' || !cached) this.terminationWrites++;
     if (!cached) {
       this.refresh(id);
       return;
@@ -188,17 +201,23 @@ export class NodeRepo {
    * Spot nodes that have been ready, as the availability model needs them: those still up, and those
    * terminated at or after `terminatedSince` (all of them without it).
    */
-  spotHistory(terminatedSince: string | null = null): SpotNodeHistory[] {
+  spotHistory(
+    terminatedSince: string | null = null,
+    /** False: the nodes up alone (a caller that knows no node was terminated since it last read them). */
+    withTerminated = true,
+  ): SpotNodeHistory[] {
     const since = terminatedSince ?? '';
     // The nodes up come from memory; only the terminated ones are read (through their index: every move to
     // terminated stamps terminated_at), and only the columns needed.
-    const gone = this.db
-      .prepare(
-        `SELECT id, provider, cloud, region, zone, instance_type, market, ready_at, terminated_at, interrupted_at
+    const gone = !withTerminated
+      ? []
+      : (this.db
+          .prepare(
+            `SELECT id, provider, cloud, region, zone, instance_type, market, ready_at, terminated_at, interrupted_at
          FROM nodes INDEXED BY nodes_spot_terminated_at
          WHERE state = 'terminated' AND market = 'spot' AND terminated_at >= @since AND ready_at IS NOT NULL`,
-      )
-      .all({ since }) as NodeRow[];
+          )
+          .all({ since }) as NodeRow[]);
     const out: SpotNodeHistory[] = gone.map((r) => ({
       id: r.id,
       provider: r.provider,
