@@ -2,8 +2,9 @@
 // group's feasible offers with their cost (one cost call per group and offer, not per request), the cheapest
 // offer per zone and per "units per node", and each group's candidate nodes. Offers are reached through an
 // index by GPU (model, memory), so a group that asks for H100s never looks at a T4 offer.
-import { gpuInfo, gpuMatches } from '../gpus.js';
+import { gpuMatches } from '../gpus.js';
 import type { Offer } from '../model.js';
+import { type ByShape, indexByShape, type OfferShapes, offerShapes, shapeOf } from './pack-offers.js';
 import {
   type Candidate,
   type CostClass,
@@ -19,11 +20,6 @@ import type { PackInput, PackNode, PackRequest, PackTarget } from './pack-types.
 import { cheapestPerM } from './pack-zones.js';
 import { Reason } from './reasons.js';
 import { allocate, emptyInventory, isWholeRequest } from './slices.js';
-
-const canonical = (g: { model: string; memoryGiB: number }) => ({
-  model: gpuInfo(g.model)?.model ?? g.model,
-  memoryGiB: g.memoryGiB,
-});
 
 function bump(reasons: Record<string, number>, code: string, n = 1): void {
   reasons[code] = (reasons[code] ?? 0) + n;
@@ -43,132 +39,10 @@ function unitsPerNode(r: PackRequest, gpu: { model: string; count: number; memor
   return m;
 }
 
-type ByShape = Map<string, { gpu: { model: string; memoryGiB: number }; idx: number[] }>;
-
-interface Shapes {
-  /** Offers by canonical (model, memory). */
-  readonly byShape: ByShape;
-  readonly zoneOf: string[];
-  /** Each offer's zone as a number (its index in `zones`): a class buckets its offers by zone in an array. */
-  readonly zoneIdx: Int32Array;
-  readonly zones: string[];
-  /** GPUs per node of each offer. */
-  readonly counts: Int32Array;
-  /** One target object per offer, handed to every class's cost() and refuse(). */
-  readonly targets: PackTarget<never>[];
+type Shapes = OfferShapes & {
   /** Running nodes by canonical (model, memory). */
   readonly nodesByShape: ByShape;
-}
-
-type Shaped = { gpu: { model: string; memoryGiB: number } };
-
-/** A GPU's canonical (model, memory) and its key in a ByShape. */
-function shapeOf(item: Shaped) {
-  const gpu = canonical(item.gpu);
-  return { key: `${gpu.model}/${gpu.memoryGiB}`, gpu };
-}
-
-type Shape = ReturnType<typeof shapeOf>;
-
-/** Positions by shape, from each item's shape in order. */
-function indexByShape(shapes: readonly Shape[]): ByShape {
-  const byShape: ByShape = new Map();
-  shapes.forEach(({ key, gpu }, i) => {
-    const e = byShape.get(key);
-    if (e) e.idx.push(i);
-    else byShape.set(key, { gpu, idx: [i] });
-  });
-  return byShape;
-}
-
-type OfferShapes = Omit<Shapes, 'nodesByShape'>;
-type PackOffer = PackInput<PackRequest, PackNode>['offers'][number];
-
-/**
- * The offers' part of the index, kept per offer list: the daemon hands the same frozen list to every cycle while
- * the market stays as it is, and consolidation packs against it once per candidate node.
- */
-const OFFER_SHAPES = new WeakMap<readonly unknown[], OfferShapes>();
-
-/**
- * What the index reads of one offer, kept per frozen offer: a new list (a poll, a changed interruption rate)
- * mostly holds the same offers as the last one.
- */
-interface OfferFacts {
-  readonly zone: string;
-  readonly shape: Shape;
-  readonly count: number;
-  readonly target: PackTarget<never>;
-}
-
-const OFFER_FACTS = new WeakMap<PackOffer, OfferFacts>();
-
-function factsOf(offer: PackOffer): OfferFacts {
-  let f = OFFER_FACTS.get(offer);
-  if (!f) {
-    f = {
-      zone: zoneKey(offer),
-      shape: shapeOf(offer),
-      count: offer.gpu.count,
-      target: { kind: 'offer', offer },
-    };
-    if (Object.isFrozen(offer)) OFFER_FACTS.set(offer, f);
-  }
-  return f;
-}
-
-/**
- * The last list's index, with what it read of each offer. A new list whose offers sit in the same zones with the
- * same GPUs at the same places (the usual case: the same pools, some with a new interruption rate) takes its
- * positions as they are, and only its targets anew.
- */
-let lastShapes: { facts: readonly OfferFacts[]; shapes: OfferShapes } | null = null;
-
-const samePlace = (a: OfferFacts, b: OfferFacts) =>
-  a === b || (a.zone === b.zone && a.shape.key === b.shape.key && a.count === b.count);
-
-function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferShapes {
-  const known = Object.isFrozen(offers) ? OFFER_SHAPES.get(offers) : undefined;
-  if (known) return known;
-  const facts = offers.map(factsOf);
-  const last = lastShapes;
-  const shapes: OfferShapes =
-    last && last.facts.length === facts.length && facts.every((f, i) => samePlace(f, last.facts[i]!))
-      ? { ...last.shapes, targets: facts.map((f) => f.target) }
-      : positions(facts);
-  if (Object.isFrozen(offers)) {
-    OFFER_SHAPES.set(offers, shapes);
-    lastShapes = { facts, shapes };
-  }
-  return shapes;
-}
-
-function positions(facts: readonly OfferFacts[]): OfferShapes {
-  const counts = new Int32Array(facts.length);
-  facts.forEach((f, i) => {
-    counts[i] = f.count;
-  });
-  const zoneOf = facts.map((f) => f.zone);
-  const zones: string[] = [];
-  const numbered = new Map<string, number>();
-  const zoneIdx = new Int32Array(facts.length);
-  zoneOf.forEach((zone, i) => {
-    let z = numbered.get(zone);
-    if (z === undefined) {
-      z = zones.push(zone) - 1;
-      numbered.set(zone, z);
-    }
-    zoneIdx[i] = z;
-  });
-  return {
-    byShape: indexByShape(facts.map((f) => f.shape)),
-    zoneOf,
-    zoneIdx,
-    zones,
-    counts,
-    targets: facts.map((f) => f.target),
-  };
-}
+};
 
 export function buildIndex<R extends PackRequest, N extends PackNode>(input: PackInput<R, N>): Index<R> {
   const shapes: Shapes = {
