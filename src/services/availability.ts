@@ -104,7 +104,8 @@ export class Availability {
   }
 
   /**
-   * Spot offers with their interruption rate; on-demand offers are not interrupted (null). A frozen offer whose
+   * Spot offers with their interruption rate; on-demand offers are not interrupted (null). Offer for offer, in the
+   * order given (the scheduler finds a pool's offer by its place in the store's list). A frozen offer whose
    * rate is what it was last time comes back as the same frozen object, and the list as the same list when every
    * offer is: what readers key on them (the packer's offer index, pool keys) holds while the market stays.
    */

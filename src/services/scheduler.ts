@@ -73,15 +73,15 @@ export class Scheduler {
     const active = this.store.jobs.inStates(JOB_STATES_ON_NODES);
     // With nothing to place, the plan only releases idle nodes: the market (thousands of offers) is not
     // read on every tick of an idle daemon.
-    const offers = pending.length > 0 ? this.availability.annotate(this.store.offers.list(), now) : [];
-    const byPool = this.pools.of(offers);
+    const listed = pending.length > 0 ? this.store.offers.list() : [];
+    const offers = pending.length > 0 ? this.availability.annotate(listed, now) : [];
     const slots = this.store.slots.byNode();
     const jobsOn = new Map<string, string[]>();
     for (const j of active)
       for (const id of new Set(j.nodeIds)) jobsOn.set(id, [...(jobsOn.get(id) ?? []), j.id]);
     const nodes: SnapshotNode[] = this.store.nodes.list(['provisioning', 'ready', 'draining']).map((n) => {
       const jobIds = jobsOn.get(n.id) ?? [];
-      const availability = byPool.get(poolKey(n));
+      const availability = this.pools.of(listed, offers, n);
       return {
         ...n,
         jobIds,
