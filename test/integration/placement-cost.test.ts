@@ -2,9 +2,10 @@
 // change where a job goes, compared with price alone.
 import { describe, expect, it } from 'vitest';
 import { loadCostTables } from '../../src/config/cost-tables.js';
-import { aloneFloor, costModel } from '../../src/core/placement/model-cost.js';
+import { aloneFloor, costModel, nodeTimeFloor } from '../../src/core/placement/model-cost.js';
 import { priceTimesHours } from '../../src/core/placement/pricing.js';
 import { type Snapshot, schedule } from '../../src/core/schedule.js';
+import { deepFreeze } from '../../src/core/validate.js';
 import { at, job, offer, spec, T0 } from '../helpers/builders.js';
 
 const cost = costModel({ tables: loadCostTables(), restartHours: 5 / 60, noticeMarginSeconds: 5 });
@@ -217,6 +218,19 @@ describe('the floor under a job alone on an offer', () => {
       const q = model(j, o, 1, T0);
       if (!q.refusal) expect(of(o)).toBeLessThanOrEqual(q.totalUsd);
     }
+  });
+
+  it('under a fresh job on n nodes, the budget estimate’s floor, asked offer after offer, is never above the price', () => {
+    const floor = nodeTimeFloor(ctx);
+    // Frozen, as the daemon's specs are (the floor keeps a frozen spec's hours per GPU model).
+    for (const j of Object.values(jobs)
+      .filter((x) => x.progress === 0)
+      .map((x) => deepFreeze(x)))
+      for (const n of [1, 2])
+        for (const o of market) {
+          const q = model(j, o, n, T0);
+          if (!q.refusal) expect(floor(j.spec, o, n)).toBeLessThanOrEqual(q.totalUsd);
+        }
   });
 
   it.each(Object.entries(jobs))('leaves the plan for a job alone as it was: %s', (_what, j) => {

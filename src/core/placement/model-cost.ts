@@ -116,8 +116,19 @@ function refused(refusal: ReasonCode, runtimeHours: number, transferHours: numbe
  * with no data to copy. Its data, interruptions and a checkpoint's move only add to that.
  */
 export function nodeTimeFloor(ctx: CostContext): (spec: JobSpec, offer: Offer, count: number) => number {
-  return (spec, offer, count) =>
-    offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
+  // Asked for every offer of one spec in a row (the budget estimate): a frozen spec's hours per GPU model are kept.
+  let last: { spec: JobSpec; hoursOn: Map<string, number> } | null = null;
+  return (spec, offer, count) => {
+    if (!Object.isFrozen(spec))
+      return offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
+    if (last?.spec !== spec) last = { spec, hoursOn: new Map() };
+    let hours = last.hoursOn.get(offer.gpu.model);
+    if (hours === undefined) {
+      hours = runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
+      last.hoursOn.set(offer.gpu.model, hours);
+    }
+    return offer.pricePerHour * count * hours;
+  };
 }
 
 /**
