@@ -41,8 +41,7 @@ export class Availability {
     Offer,
     { offer: Offer; key: string; prior: number; observed: boolean }
   >();
-  /** The last list annotated from a frozen one. */
-  private lastList: readonly Offer[] | null = null;
+  private last: LastAnnotation | null = null;
 
   constructor(
     private readonly store: Store,
@@ -111,31 +110,70 @@ export class Availability {
    */
   annotate(offers: readonly Offer[], now: Date): readonly Offer[] {
     const seen = this.observed(now);
-    const out = offers.map((o) => {
-      if (o.market !== 'spot') return o;
-      const last = this.annotated.get(o);
-      const own = o.availability.interruptionsPerHour;
-      // A rate that read no observation, with none of its pool seen now, is what it was: no need to work it out.
-      if (last && !last.observed && (own !== null || !seen.has(last.key))) return last.offer;
-      const key = last?.key ?? poolKey(o);
-      const prior = last?.prior ?? this.priorRate(o);
-      const observation = own === null ? seen.get(key) : undefined;
-      const rate = own ?? posteriorRate(prior, observation);
-      const observed = observation !== undefined;
-      if (last?.offer.availability.interruptionsPerHour === rate) {
-        last.observed = observed;
-        return last.offer;
-      }
-      const out = { ...o, availability: { ...o.availability, interruptionsPerHour: rate } };
-      if (!Object.isFrozen(o)) return out;
-      const frozen = deepFreeze(out) as Offer;
-      this.annotated.set(o, { offer: frozen, key, prior, observed });
-      return frozen;
-    });
+    const last = this.last;
+    if (last?.input === offers) return this.reannotate(last, seen);
+    const out = offers.map((o) => this.annotateOne(o, seen));
     // The same list as last time, when every offer is: readers may key what they derive on the list (the packer).
-    const last = this.lastList;
-    if (last && last.length === out.length && out.every((o, i) => o === last[i])) return last;
-    if (Object.isFrozen(offers)) this.lastList = Object.freeze(out);
-    return out;
+    const same = last && last.out.length === out.length && out.every((o, i) => o === last.out[i]);
+    const answer = same ? last.out : Object.isFrozen(offers) ? Object.freeze(out) : out;
+    if (Object.isFrozen(offers)) this.last = { input: offers, out: answer, spotAt: null };
+    return answer;
   }
+
+  /**
+   * The list annotated last time, again (the store's list stays the same between polls): only the offers of pools
+   * seen now can have a new rate, as a pool once seen stays seen (its terminated nodes are kept in `closed`).
+   */
+  private reannotate(last: LastAnnotation, seen: Map<string, PoolObservation>): readonly Offer[] {
+    if (!last.spotAt) {
+      const spotAt = new Map<string, number[]>();
+      last.input.forEach((o, i) => {
+        if (o.market !== 'spot') return;
+        const key = this.annotated.get(o)?.key ?? poolKey(o);
+        const at = spotAt.get(key);
+        if (at) at.push(i);
+        else spotAt.set(key, [i]);
+      });
+      last.spotAt = spotAt;
+    }
+    let out: Offer[] | null = null;
+    for (const key of seen.keys())
+      for (const i of last.spotAt.get(key) ?? []) {
+        const o = this.annotateOne(last.input[i]!, seen);
+        if (o === last.out[i]) continue;
+        out ??= last.out.slice();
+        out[i] = o;
+      }
+    if (out) last.out = Object.freeze(out);
+    return last.out;
+  }
+
+  private annotateOne(o: Offer, seen: Map<string, PoolObservation>): Offer {
+    if (o.market !== 'spot') return o;
+    const last = this.annotated.get(o);
+    const own = o.availability.interruptionsPerHour;
+    // A rate that read no observation, with none of its pool seen now, is what it was: no need to work it out.
+    if (last && !last.observed && (own !== null || !seen.has(last.key))) return last.offer;
+    const key = last?.key ?? poolKey(o);
+    const prior = last?.prior ?? this.priorRate(o);
+    const observation = own === null ? seen.get(key) : undefined;
+    const rate = own ?? posteriorRate(prior, observation);
+    const observed = observation !== undefined;
+    if (last?.offer.availability.interruptionsPerHour === rate) {
+      last.observed = observed;
+      return last.offer;
+    }
+    const out = { ...o, availability: { ...o.availability, interruptionsPerHour: rate } };
+    if (!Object.isFrozen(o)) return out;
+    const frozen = deepFreeze(out) as Offer;
+    this.annotated.set(o, { offer: frozen, key, prior, observed });
+    return frozen;
+  }
+}
+
+/** The last frozen list annotated, its answer, and (once asked again) the places of its spot offers by pool. */
+interface LastAnnotation {
+  readonly input: readonly Offer[];
+  out: readonly Offer[];
+  spotAt: Map<string, number[]> | null;
 }

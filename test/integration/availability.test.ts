@@ -142,6 +142,54 @@ describe('offers annotated with their rates', () => {
     expect(byZone(third).get('us-east-1b')).toBe(byZone(first).get('us-east-1b'));
   });
 
+  it('are, tick after tick, what a fresh reader annotates, the store’s list kept or polled anew', () => {
+    const store = openStore(':memory:');
+    const ticking = new Availability(store, providers, new Map());
+    const market = (price: number) => [
+      offer({ zone: 'us-east-1a' }),
+      offer({ zone: 'us-east-1b', pricePerHour: price }),
+      offer({ zone: 'us-east-1c' }),
+      offer({ zone: 'us-east-1a', market: 'on-demand', pricePerHour: 30 }),
+    ];
+    store.offers.replace('aws', 'simulated', market(10), h(0).toISOString());
+    const add = (id: string, zone: string, at: number) => {
+      const { jobIds: _, ...record } = node({
+        id,
+        zone,
+        readyAt: h(at).toISOString(),
+        createdAt: h(at).toISOString(),
+      });
+      store.nodes.insert(record);
+    };
+    const end = (id: string, at: number) =>
+      store.nodes.transition(id, 'terminated', {
+        terminatedAt: h(at).toISOString(),
+        interruptedAt: h(at).toISOString(),
+      });
+    const steps: [number, () => void][] = [
+      [1, () => {}],
+      [2, () => add('a', 'us-east-1a', 1)],
+      [3, () => {}],
+      [4, () => add('b', 'us-east-1b', 3)],
+      [5, () => end('a', 5)],
+      [6, () => store.offers.replace('aws', 'simulated', market(11), h(6).toISOString())],
+      [7, () => end('b', 7)],
+      [8, () => {}],
+      [9, () => add('c', 'us-east-1c', 8)],
+    ];
+    let before: readonly unknown[] = [];
+    for (const [t, step] of steps) {
+      step();
+      const listed = store.offers.list();
+      const annotated = ticking.annotate(listed, h(t));
+      expect(annotated).toEqual(new Availability(store, providers, new Map()).annotate(listed, h(t)));
+      // Asked again at the same instant: the same list.
+      expect(ticking.annotate(listed, h(t))).toBe(annotated);
+      if (t === 8) expect(annotated).toBe(before); // nothing seen moved since the last tick
+      before = annotated;
+    }
+  });
+
   it('leave an offer that is not frozen as a fresh copy each time', () => {
     const availability = new Availability(openStore(':memory:'), providers, new Map());
     const spot = offer({});
