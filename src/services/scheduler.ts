@@ -6,6 +6,7 @@ import {
   type ConsolidationPolicy,
   consolidate,
   deadlineMoves,
+  followsItsLine,
   type Move,
   type RunningJob,
 } from '../core/placement/consolidate.js';
@@ -164,11 +165,18 @@ export class Scheduler {
 
   /** Running jobs to move now: deadline moves on every tick, consolidation every `everySeconds`. */
   private movesFor(snapshot: Snapshot, now: Date): Move[] {
-    const running: RunningJob[] = this.store.jobs.inStates(['running']).map((job) => ({
-      job,
-      progress: this.progress.at(job, now),
-      runHours: this.progress.runHours(job, now),
-    }));
+    const c = this.opts.consolidation;
+    const consolidating = c !== null && now.getTime() - this.lastConsolidation >= c.everySeconds * 1000;
+    // Where a running job stands is read for the jobs a move may concern: those that follow a deadline's line at
+    // every tick, every one when consolidating.
+    const running: RunningJob[] = this.store.jobs
+      .inStates(['running'])
+      .filter((job) => consolidating || followsItsLine(job))
+      .map((job) => ({
+        job,
+        progress: this.progress.at(job, now),
+        runHours: consolidating ? this.progress.runHours(job, now) : 0,
+      }));
     if (running.length === 0) return [];
     const moves = deadlineMoves(
       { running, nodes: snapshot.nodes },
@@ -176,8 +184,7 @@ export class Scheduler {
       this.opts.cost,
       this.opts.restartHours,
     );
-    const c = this.opts.consolidation;
-    if (c && now.getTime() - this.lastConsolidation >= c.everySeconds * 1000) {
+    if (c && consolidating) {
       this.lastConsolidation = now.getTime();
       const offers =
         snapshot.offers.length > 0

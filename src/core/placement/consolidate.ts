@@ -6,7 +6,7 @@
 //    behind its line leaves spot for on-demand, and one far enough ahead leaves on-demand for spot.
 // Pure: the caller gives progress, prices and nodes; the answer is a list of moves with their reasons.
 import { decideMarket } from '../deadline.js';
-import { instantMs } from '../instants.js';
+import { instantDate } from '../instants.js';
 import { nodesNeeded } from '../jobspec.js';
 import type { Job, NodeRecord, Offer } from '../model.js';
 import { type Action, type Snapshot, type SnapshotNode, schedule } from '../schedule.js';
@@ -186,6 +186,11 @@ function placementsOf(a: Action) {
   return { jobs: [], offers: new Map<string, Priced>() };
 }
 
+/** A job Uniform Progress may move while it runs: `market: auto` with a deadline, and a checkpoint to move with. */
+export function followsItsLine(job: Job): boolean {
+  return !!job.spec.deadline && (job.spec.market ?? 'auto') === 'auto' && !!job.spec.checkpoint;
+}
+
 /**
  * Uniform Progress for jobs that run: a `market: auto` job with a deadline whose market is no longer the one
  * the policy picks moves (checkpoint, then placement on the other market). Restart and hysteresis are the
@@ -200,8 +205,7 @@ export function deadlineMoves(
   const moves: Move[] = [];
   for (const r of input.running) {
     const { job } = r;
-    if (!job.spec.deadline || (job.spec.market ?? 'auto') !== 'auto' || !job.spec.checkpoint) continue;
-    if (job.state !== 'running') continue;
+    if (!followsItsLine(job) || job.state !== 'running') continue;
     const node = input.nodes.find((n) => n.id === job.nodeIds[0]);
     if (node?.state !== 'ready') continue;
     const left = 1 - r.progress;
@@ -209,8 +213,8 @@ export function deadlineMoves(
     const q = cost({ ...job, progress: r.progress }, node, nodesNeeded(job.spec), now);
     const runtime = (q.parts.runtimeHours ?? 0) / left;
     const decision = decideMarket({
-      submittedAt: new Date(instantMs(job.submittedAt)),
-      deadline: new Date(instantMs(job.spec.deadline)),
+      submittedAt: instantDate(job.submittedAt),
+      deadline: instantDate(job.spec.deadline!),
       now,
       workHours: runtime,
       doneHours: runtime * r.progress,
