@@ -105,39 +105,38 @@ export function referenceSpeed(spec: JobSpec, tables: CostTables): Speed {
   // Asked once per (job, offer) pair in a tick, with the same answer for every offer: remembered per GPU
   // request (what it depends on), and the last frozen request asked for at once (a job's offers come in a row).
   const gpu = spec.resources.gpu;
-  if (gpu === LAST_REFERENCE.gpu && tables === LAST_REFERENCE.tables) return LAST_REFERENCE.speed;
-  let byRequest = REFERENCE.get(tables);
-  if (!byRequest) {
-    byRequest = new Map();
-    REFERENCE.set(tables, byRequest);
-  }
+  if (gpu === lastGpu && tables === lastTables) return lastSpeed;
   // A frozen request (a job from the store) is looked up by identity, before its key is even written.
   const frozen = Object.isFrozen(gpu);
   const known = frozen ? REFERENCE_OF.get(gpu) : undefined;
-  if (known?.tables === tables) {
-    LAST_REFERENCE = { gpu, tables, speed: known.speed };
-    return known.speed;
-  }
-  const key = `${(gpu.models ?? []).join(',')}|${gpu.minMemoryGiB ?? ''}`;
-  let found = byRequest.get(key);
+  let found = known?.tables === tables ? known.speed : undefined;
   if (!found) {
-    found = slowestAccepted(spec, tables);
-    byRequest.set(key, found);
+    let byRequest = REFERENCE.get(tables);
+    if (!byRequest) {
+      byRequest = new Map();
+      REFERENCE.set(tables, byRequest);
+    }
+    const key = `${(gpu.models ?? []).join(',')}|${gpu.minMemoryGiB ?? ''}`;
+    found = byRequest.get(key);
+    if (!found) {
+      found = slowestAccepted(spec, tables);
+      byRequest.set(key, found);
+    }
+    if (frozen) REFERENCE_OF.set(gpu, { tables, speed: found });
   }
   if (frozen) {
-    REFERENCE_OF.set(gpu, { tables, speed: found });
-    LAST_REFERENCE = { gpu, tables, speed: found };
+    lastGpu = gpu;
+    lastTables = tables;
+    lastSpeed = found;
   }
   return found;
 }
 
 const REFERENCE = new WeakMap<CostTables, Map<string, Speed>>();
 const REFERENCE_OF = new WeakMap<JobSpec['resources']['gpu'], { tables: CostTables; speed: Speed }>();
-let LAST_REFERENCE: { gpu: object | null; tables: CostTables | null; speed: Speed } = {
-  gpu: null,
-  tables: null,
-  speed: { model: '', speed: 1, fallback: true },
-};
+let lastGpu: object | null = null;
+let lastTables: CostTables | null = null;
+let lastSpeed: Speed = { model: '', speed: 1, fallback: true };
 
 function slowestAccepted(spec: JobSpec, tables: CostTables): Speed {
   const gpu = spec.resources.gpu;
@@ -182,8 +181,22 @@ function estimateOf(spec: JobSpec): number {
 }
 
 function speedOnModel(tables: CostTables, gpuModel: string): Speed {
-  return speedOf(tables, canonicalGpu(gpuModel)?.model ?? gpuModel);
+  // Asked for every offer priced: kept per (frozen) table and model name as offers name it.
+  if (!Object.isFrozen(tables)) return speedOf(tables, canonicalGpu(gpuModel)?.model ?? gpuModel);
+  let byModel = ON_MODEL.get(tables);
+  if (!byModel) {
+    byModel = new Map();
+    ON_MODEL.set(tables, byModel);
+  }
+  let speed = byModel.get(gpuModel);
+  if (!speed) {
+    speed = speedOf(tables, canonicalGpu(gpuModel)?.model ?? gpuModel);
+    byModel.set(gpuModel, speed);
+  }
+  return speed;
 }
+
+const ON_MODEL = new WeakMap<CostTables, Map<string, Speed>>();
 
 function runtimeOf(
   spec: JobSpec,

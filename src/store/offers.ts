@@ -147,10 +147,14 @@ export class OfferRepo {
   private readonly rowOf = new WeakMap<Offer, StoredRow>();
   private newest: Map<string, number> | null = null;
 
+  /** One transaction function for every poll, made once (as `Outbox.run` does for the other writes). */
+  private readonly transaction: (write: () => void) => void;
+
   constructor(
     private readonly db: Db,
     outbox?: Outbox,
   ) {
+    this.transaction = db.transaction((write: () => void) => write());
     // A block written in a transaction that rolls back is forgotten with it.
     outbox?.onRollback(() => {
       this.blocks = null;
@@ -206,7 +210,7 @@ export class OfferRepo {
     const written: [string, number][] = [];
     /** Rows written anew or only re-stamped: what the copies take on once the transaction commits. */
     const updated: StoredRow[] = [];
-    this.db.transaction(() => {
+    this.transaction(() => {
       const del = this.db.prepare('DELETE FROM offers WHERE pool_key = ?');
       for (const r of gone) del.run(r.pool_key);
       const ins = this.db.prepare(
@@ -248,7 +252,7 @@ export class OfferRepo {
            VALUES (?, ?, ?, ?, ?, NULL, 0)`,
         )
         .run(cloud, kind, fetchedAt, offers.length, fetchedAt);
-    })();
+    });
     for (const r of gone) {
       stored.delete(r.pool_key);
       this.listed.delete(r.pool_key);
