@@ -81,7 +81,8 @@ function factsOf(offer: PackOffer): OfferFacts {
  * same GPUs at the same places (the usual case: the same pools, some with a new interruption rate) takes its
  * positions as they are, and only its targets anew.
  */
-let lastShapes: { facts: readonly OfferFacts[]; shapes: OfferShapes } | null = null;
+let lastShapes: { offers: readonly PackOffer[]; facts: readonly OfferFacts[]; shapes: OfferShapes } | null =
+  null;
 
 const samePlace = (a: OfferFacts, b: OfferFacts) =>
   a === b || (a.zone === b.zone && a.shape.key === b.shape.key && a.count === b.count);
@@ -89,15 +90,19 @@ const samePlace = (a: OfferFacts, b: OfferFacts) =>
 export function offerShapes(offers: PackInput<PackRequest, PackNode>['offers']): OfferShapes {
   const known = Object.isFrozen(offers) ? OFFER_SHAPES.get(offers) : undefined;
   if (known) return known;
-  const facts = offers.map(factsOf);
   const last = lastShapes;
+  // A frozen offer at the place it held in the last list is known without a lookup.
+  const before = last && last.offers.length === offers.length ? last : null;
+  const facts = offers.map((o, i) =>
+    before && o === before.offers[i] && Object.isFrozen(o) ? before.facts[i]! : factsOf(o),
+  );
   const shapes: OfferShapes =
     last && last.facts.length === facts.length && facts.every((f, i) => samePlace(f, last.facts[i]!))
       ? { ...last.shapes, targets: facts.map((f) => f.target) }
       : positions(facts);
   if (Object.isFrozen(offers)) {
     OFFER_SHAPES.set(offers, shapes);
-    lastShapes = { facts, shapes };
+    lastShapes = { offers, facts, shapes };
   }
   return shapes;
 }
