@@ -1,6 +1,6 @@
 // A daemon for integration tests: the real composition root on an in-memory database, a temporary data
 // directory and a clock the test moves; no port, no timers (the test calls tick()).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -32,6 +32,8 @@ export async function testDaemon(change: (c: Config) => void = () => {}): Promis
   config.dataDir = mkdtempSync(join(tmpdir(), 'gpusched-test-'));
   // No budgets unless a test writes policies: the examples in policies/ are not the tests' business.
   config.policies.dir = mkdtempSync(join(tmpdir(), 'gpusched-policies-'));
+  // Removed when the daemon stops: a suite run leaves nothing behind in the temp folder.
+  const made = [config.dataDir, config.policies.dir];
   config.database.file = ':memory:';
   config.api.adminToken = ADMIN;
   config.log.level = 'silent';
@@ -54,6 +56,10 @@ export async function testDaemon(change: (c: Config) => void = () => {}): Promis
   };
   return {
     ...d,
+    async stop() {
+      await d.stop();
+      for (const dir of made) rmSync(dir, { recursive: true, force: true });
+    },
     clock,
     call,
     async advance(seconds) {

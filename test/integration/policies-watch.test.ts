@@ -16,8 +16,16 @@ import { PolicyWatcher, type PolicyWatcherOptions } from '../../src/policies/wat
 const policy = (name: string, limit = 100) =>
   `name: ${name}\nscope: { team: ${name} }\nperiod: monthly\nlimitUsd: ${limit}\naction: block-new\n`;
 
+/** Temp folders made by the tests, removed after each. */
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function folder(files: Record<string, string> = {}): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'gpusched-policies-')), 'policies');
+  const root = mkdtempSync(join(tmpdir(), 'gpusched-policies-'));
+  made.push(root);
+  const dir = join(root, 'policies');
   mkdirSync(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
