@@ -191,10 +191,10 @@ export class Scheduler {
           ? snapshot.offers
           : this.availability.annotate(this.store.offers.list(), now);
       const moving = new Set(moves.map((m) => m.jobId));
-      const { cost, costFloor } = this.policy(0);
+      const { costFloor } = this.opts;
       for (const m of consolidate({ running, nodes: snapshot.nodes, offers }, now, {
         ...c,
-        cost,
+        cost: this.opts.cost,
         ...(costFloor ? { costFloor } : {}),
       }))
         if (!moving.has(m.jobId)) moves.push(m);
