@@ -4,7 +4,7 @@ import { loadAwsSpotAdvisorBuckets } from '../../src/catalog/interruption-priors
 import type { CapacityProvider } from '../../src/clouds/ports.js';
 import { bucketRate, DEFAULT_MONTHLY_FRACTION, monthlyFractionToRate } from '../../src/core/interruptions.js';
 import { Availability } from '../../src/services/availability.js';
-import { openStore } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { node, offer } from '../helpers/builders.js';
 import { ADMIN, type TestDaemon, testDaemon } from '../helpers/daemon.js';
 
@@ -70,27 +70,33 @@ describe('interruption rates on offers', () => {
   });
 });
 
+// A store with spot nodes going up and down, read by a provider that bills wall hours.
+const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 3_600_000;
+const providers = new Map([['sim', { billableHours: hours } as unknown as CapacityProvider]]);
+const h = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 3_600_000);
+const nodesOf = (store: Store) => ({
+  add(id: string, zone: string, readyAt: number) {
+    const { jobIds: _, ...record } = node({
+      id,
+      zone,
+      readyAt: h(readyAt).toISOString(),
+      createdAt: h(readyAt).toISOString(),
+    });
+    store.nodes.insert(record);
+  },
+  end(id: string, at: number, interrupted = false) {
+    store.nodes.transition(id, 'terminated', {
+      terminatedAt: h(at).toISOString(),
+      ...(interrupted ? { interruptedAt: h(at).toISOString() } : {}),
+    });
+  },
+});
+
 describe('what the daemon saw per spot pool', () => {
   it('adds up the same whether read once or every tick, terminations stamped late included', () => {
     const store = openStore(':memory:');
-    const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 3_600_000;
-    const providers = new Map([['sim', { billableHours: hours } as unknown as CapacityProvider]]);
     const ticking = new Availability(store, providers, new Map());
-    const h = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 3_600_000);
-    const add = (id: string, zone: string, readyAt: number) => {
-      const { jobIds: _, ...record } = node({
-        id,
-        zone,
-        readyAt: h(readyAt).toISOString(),
-        createdAt: h(readyAt).toISOString(),
-      });
-      store.nodes.insert(record);
-    };
-    const end = (id: string, at: number, interrupted = false) =>
-      store.nodes.transition(id, 'terminated', {
-        terminatedAt: h(at).toISOString(),
-        ...(interrupted ? { interruptedAt: h(at).toISOString() } : {}),
-      });
+    const { add, end } = nodesOf(store);
     const steps: [number, () => void][] = [
       [1, () => add('a', 'us-east-1a', 0)],
       [2, () => add('b', 'us-east-1b', 1)],
@@ -114,10 +120,6 @@ describe('what the daemon saw per spot pool', () => {
 });
 
 describe('offers annotated with their rates', () => {
-  const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 3_600_000;
-  const providers = new Map([['sim', { billableHours: hours } as unknown as CapacityProvider]]);
-  const h = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 3_600_000);
-
   it('come back as the same frozen objects while a pool’s rate stays, and anew when it moves', () => {
     const store = openStore(':memory:');
     const availability = new Availability(store, providers, new Map());
@@ -152,20 +154,9 @@ describe('offers annotated with their rates', () => {
       offer({ zone: 'us-east-1a', market: 'on-demand', pricePerHour: 30 }),
     ];
     store.offers.replace('aws', 'simulated', market(10), h(0).toISOString());
-    const add = (id: string, zone: string, at: number) => {
-      const { jobIds: _, ...record } = node({
-        id,
-        zone,
-        readyAt: h(at).toISOString(),
-        createdAt: h(at).toISOString(),
-      });
-      store.nodes.insert(record);
-    };
-    const end = (id: string, at: number) =>
-      store.nodes.transition(id, 'terminated', {
-        terminatedAt: h(at).toISOString(),
-        interruptedAt: h(at).toISOString(),
-      });
+    const nodes = nodesOf(store);
+    const add = nodes.add;
+    const end = (id: string, at: number) => nodes.end(id, at, true);
     const steps: [number, () => void][] = [
       [1, () => {}],
       [2, () => add('a', 'us-east-1a', 1)],
