@@ -89,17 +89,24 @@ function estimateLeft(job: Job, left: number): number | undefined {
  */
 export function aloneFloor(ctx: CostContext): (job: Job) => (offer: Offer) => number {
   return (job) => {
-    const hoursLeft = estimateLeft(job, leftOf(job));
-    // Per GPU model the job may meet (a few in a market of hundreds of offers).
-    const hoursOn = new Map<string, number>();
-    return (offer) => {
-      let hours = hoursOn.get(offer.gpu.model);
-      if (hours === undefined) {
-        hours = runtimeOn(job.spec, offer.gpu.model, ctx.tables, hoursLeft).hours;
-        hoursOn.set(offer.gpu.model, hours);
-      }
-      return offer.pricePerHour * hours;
-    };
+    const hoursOn = hoursByModel(job.spec, ctx, estimateLeft(job, leftOf(job)));
+    return (offer) => offer.pricePerHour * hoursOn(offer.gpu.model);
+  };
+}
+
+/**
+ * The hours a spec's work takes on each GPU model (runtimeOn), each worked out once: a floor is asked for every
+ * offer, of a few models in a market of hundreds of offers.
+ */
+function hoursByModel(spec: JobSpec, ctx: CostContext, hoursLeft?: number): (model: string) => number {
+  const known = new Map<string, number>();
+  return (model) => {
+    let hours = known.get(model);
+    if (hours === undefined) {
+      hours = runtimeOn(spec, model, ctx.tables, hoursLeft).hours;
+      known.set(model, hours);
+    }
+    return hours;
   };
 }
 
@@ -117,17 +124,10 @@ function refused(refusal: ReasonCode, runtimeHours: number, transferHours: numbe
  */
 export function nodeTimeFloor(ctx: CostContext): (spec: JobSpec, offer: Offer, count: number) => number {
   // Asked for every offer of one spec in a row (the budget estimate): a frozen spec's hours per GPU model are kept.
-  let last: { spec: JobSpec; hoursOn: Map<string, number> } | null = null;
+  let last: { spec: JobSpec; hoursOn: (model: string) => number } | null = null;
   return (spec, offer, count) => {
-    if (!Object.isFrozen(spec))
-      return offer.pricePerHour * count * runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
-    if (last?.spec !== spec) last = { spec, hoursOn: new Map() };
-    let hours = last.hoursOn.get(offer.gpu.model);
-    if (hours === undefined) {
-      hours = runtimeOn(spec, offer.gpu.model, ctx.tables).hours;
-      last.hoursOn.set(offer.gpu.model, hours);
-    }
-    return offer.pricePerHour * count * hours;
+    if (last?.spec !== spec || !Object.isFrozen(spec)) last = { spec, hoursOn: hoursByModel(spec, ctx) };
+    return offer.pricePerHour * count * last.hoursOn(offer.gpu.model);
   };
 }
 
@@ -140,7 +140,7 @@ export function nodeTimeFloor(ctx: CostContext): (spec: JobSpec, offer: Offer, c
 export function gpuShareFloor(ctx: CostContext): (job: Job) => (cap: Priced) => number {
   return (job) => {
     const g = job.spec.resources.gpu;
-    const left = 1 - Math.min(Math.max(job.progress, 0), 1);
+    const left = leftOf(job);
     const est = job.spec.runtime?.estimateHours;
     const units = g.count ?? g.fraction ?? 1;
     // A job's GPU share over its hours left, per GPU shape it may meet (a few in a market of hundreds of offers).
